@@ -1,0 +1,98 @@
+"""Developer and CI jobs. ``nox`` alone runs the pre-merge gate; ``nox -l`` lists the rest.
+
+Every session installs from ``uv.lock`` (``uv sync --frozen``), never from loose
+requirements: an unpinned upgrade of a hashing or JWT library is exactly the kind of
+update this project exists to catch, so the harness must not introduce one by itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["gate"]
+
+PYTHON = "3.11"
+ROOT = Path(__file__).parent
+REPORTS = ROOT / "reports"
+
+
+def _sync(session: nox.Session, *groups: str) -> None:
+    """Install the project and the named dependency groups exactly as locked."""
+    session.env["UV_PROJECT_ENVIRONMENT"] = session.virtualenv.location
+    args = ["uv", "sync", "--frozen", "--no-default-groups"]
+    for group in groups:
+        args += ["--group", group]
+    session.run_install(*args, silent=True)
+
+
+def _tests_impl(session: nox.Session, *, extra: tuple[str, ...] = ()) -> None:
+    """Run the whole test suite under coverage and leave reports in ``reports/``."""
+    _sync(session, "test")
+    REPORTS.mkdir(exist_ok=True)
+    session.env.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+    session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
+    session.run("coverage", "erase")
+    pytest_args = session.posargs or ["--integration"]
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"--junitxml={REPORTS / 'junit.xml'}",
+        *extra,
+        *pytest_args,
+    )
+    session.run("coverage", "combine", "--quiet", success_codes=[0, 1])
+    session.run("coverage", "xml", "-o", str(REPORTS / "coverage.xml"), "--quiet")
+    session.run("coverage", "json", "-o", str(REPORTS / "coverage.json"), "--quiet")
+    session.run("coverage", "report")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run every test suite (unit, property, contract, gates, integration) with coverage."""
+    _tests_impl(session)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Run the pre-commit hooks (ruff, format, file checks, snapshot drift) on all files."""
+    _sync(session, "lint")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Type-check the packages, tests, benchmarks and this file with mypy --strict."""
+    _sync(session, "typing")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def serve(session: nox.Session) -> None:
+    """Start authsvc on 127.0.0.1:8000 with the embedded SQLite default, in development mode."""
+    _sync(session)
+    session.env.setdefault("AUTHSVC_DEV_MODE", "true")
+    session.run("authsvc", "serve", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark login throughput and latency (prints numbers; see docs/benchmarks.md)."""
+    _sync(session, "test")
+    session.run("python", "bench/login_bench.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gate(session: nox.Session) -> None:
+    """The pre-merge gate: lint-free, typed, tested code on the embedded SQLite default."""
+    session.notify("lint")
+    session.notify("typecheck")
+    session.notify("tests")
