@@ -1,0 +1,234 @@
+"""The ``authsvc`` command: serve, migrate, import-users, openapi.
+
+Exit codes: 0 success, 1 failure (a rejected import line, an OpenAPI drift, an unreachable
+database), 2 bad usage or input (argparse errors, invalid settings, a missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    """Bad input from the command line or the environment: exit 2."""
+
+
+def _settings_error(exc: ValidationError) -> _UsageError:
+    # Field and message only: pydantic's default rendering quotes the input value,
+    # which for AUTHSVC_SIGNING_KEYS is the secret.
+    lines = [
+        f"  AUTHSVC_{'_'.join(str(p) for p in err['loc'][:1]).upper()}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return _UsageError("invalid settings:\n" + "\n".join(lines))
+
+
+def _describe(exc: Exception) -> str:
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    # A driver's own message ("could not connect", "unable to open database file") helps
+    # the operator; SQLAlchemy's rendering would add the statement and its parameters.
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        first_line = (str(exc.orig).splitlines() or [""])[0][:200]
+        return f"{type(exc.orig).__name__}: {first_line}"
+    return type(exc).__name__
+
+
+def _load(kind: type[Any]) -> Any:
+    from pydantic_settings import SettingsError  # noqa: PLC0415
+
+    try:
+        return kind()
+    except ValidationError as exc:
+        raise _settings_error(exc) from None
+    except SettingsError as exc:  # a variable that should hold JSON does not
+        raise _UsageError(f"invalid settings: {exc}") from None
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 (heavy, and only this command needs it)
+
+    from authsvc.config import Settings  # noqa: PLC0415
+    from authsvc.logs import configure_logging  # noqa: PLC0415
+    from authsvc.metrics import MULTIPROC_ENV  # noqa: PLC0415
+    from authsvc.store.migrate import upgrade  # noqa: PLC0415
+
+    settings: Settings = _load(Settings)
+    if settings.uses_ephemeral_key and args.workers > 1:
+        raise _UsageError("dev mode without signing keys runs one worker only (keys differ)")
+    configure_logging(settings.log_level)
+    upgrade(settings.database_url)
+    made_dir = None
+    if args.workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Workers are separate processes; this makes /metrics aggregate all of them.
+        made_dir = tempfile.mkdtemp(prefix="authsvc-metrics-")
+        os.environ[MULTIPROC_ENV] = made_dir
+    try:
+        uvicorn.run(
+            "authsvc.app:create_serving_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,  # the app logs one JSON line per request itself
+            server_header=False,
+            # X-Forwarded-For is interpreted by the app, from AUTHSVC_TRUSTED_PROXIES only.
+            proxy_headers=False,
+        )
+    finally:
+        if made_dir is not None:
+            shutil.rmtree(made_dir, ignore_errors=True)
+    return EXIT_OK
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from alembic.util import CommandError  # noqa: PLC0415
+
+    from authsvc.config import StoreSettings  # noqa: PLC0415
+    from authsvc.store.migrate import current_revision, upgrade  # noqa: PLC0415
+
+    settings: StoreSettings = _load(StoreSettings)
+    try:
+        upgrade(settings.database_url, args.revision)
+    except CommandError as exc:
+        raise _UsageError(str(exc)) from None
+    print(f"database at revision {current_revision(settings.database_url)}")
+    return EXIT_OK
+
+
+def _cmd_import_users(args: argparse.Namespace) -> int:
+    from authsvc.clock import SystemClock  # noqa: PLC0415
+    from authsvc.config import StoreSettings  # noqa: PLC0415
+    from authsvc.services.importer import import_users  # noqa: PLC0415
+    from authsvc.store.db import Database, make_engine  # noqa: PLC0415
+    from authsvc.store.migrate import upgrade  # noqa: PLC0415
+    from authsvc.store.repository import Repository  # noqa: PLC0415
+
+    settings: StoreSettings = _load(StoreSettings)
+    try:
+        source = Path(args.file).open("rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise _UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    upgrade(settings.database_url)
+    db = Database(make_engine(settings.database_url))
+    try:
+        with source:
+            report = import_users(source, Repository(db), SystemClock())
+    except OSError as exc:
+        raise _UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    finally:
+        db.dispose()
+    for rejection in report.rejected:
+        print(f"line {rejection.line}: {', '.join(rejection.reasons)}", file=sys.stderr)
+    print(f"imported {report.imported}, rejected {len(report.rejected)}")
+    if args.report:
+        text = json.dumps(report.as_dict(), indent=2) + "\n"
+        try:
+            Path(args.report).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _UsageError(f"cannot write {args.report}: {exc.strerror}") from None
+    return EXIT_FAILURE if report.rejected else EXIT_OK
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from authsvc.app import openapi_document  # noqa: PLC0415
+
+    document = openapi_document()
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.check:
+        try:
+            committed = json.loads(Path(args.check).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise _UsageError(f"cannot read {args.check}: {exc.strerror}") from None
+        except ValueError:
+            raise _UsageError(f"{args.check} is not JSON") from None
+        if committed != json.loads(text):
+            print(
+                f"{args.check} differs from the API: run `authsvc openapi --output {args.check}`",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURE
+        print(f"{args.check} is up to date")
+        return EXIT_OK
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("port must be 0-65535")
+    return port
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="authsvc", description="The authsvc login service.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=_positive, default=1)
+    serve.set_defaults(func=_cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    migrate.set_defaults(func=_cmd_migrate)
+
+    importer = commands.add_parser("import-users", help="import accounts from JSON Lines")
+    importer.add_argument("file", metavar="FILE.jsonl")
+    importer.add_argument("--report", metavar="FILE", help="also write a JSON report here")
+    importer.set_defaults(func=_cmd_import_users)
+
+    openapi = commands.add_parser("openapi", help="write or check the OpenAPI document")
+    target = openapi.add_mutually_exclusive_group()
+    target.add_argument("--output", metavar="FILE", help="write the document to FILE")
+    target.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the API")
+    openapi.set_defaults(func=_cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 on usage errors, 0 for --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        result: int = args.func(args)
+    except _UsageError as exc:
+        print(f"authsvc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 (a clear line, not a traceback)
+        print(f"authsvc {args.command}: failed: {_describe(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
+    return result

@@ -1,0 +1,339 @@
+"""All SQL the service runs. Each public method is one transaction.
+
+Methods are synchronous (SQLAlchemy Core on a pooled engine); the services call them
+from worker threads so the event loop never waits on the database. Concurrency rules
+that must hold across processes live here, in SQL: the UNIQUE canonical e-mail, the
+atomic failure counter, and the compare-and-set on refresh tokens and password hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, case, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from authsvc.store.db import Database
+from authsvc.store.models import login_throttle, refresh_tokens, sessions, users
+from authsvc.store.records import (
+    EmailTaken,
+    LoginState,
+    Principal,
+    RotateOutcome,
+    RotateResult,
+    SessionRecord,
+    ThrottleState,
+    UserRecord,
+)
+
+__all__ = ["Repository"]
+
+
+def _user(row: Row[Any]) -> UserRecord:
+    return UserRecord(
+        id=row.id,
+        email_canonical=row.email_canonical,
+        email_display=row.email_display,
+        password_hash=row.password_hash,
+        disabled=bool(row.disabled),
+        created_at=row.created_at,
+    )
+
+
+def _session(row: Row[Any], prefix: str = "") -> SessionRecord:
+    mapping = row._mapping
+    return SessionRecord(
+        id=mapping[f"{prefix}id"],
+        user_id=mapping[f"{prefix}user_id"],
+        created_at=mapping[f"{prefix}created_at"],
+        expires_at=mapping[f"{prefix}expires_at"],
+        revoked_at=mapping[f"{prefix}revoked_at"],
+    )
+
+
+# users joined to sessions, with session columns prefixed so names do not collide.
+_PRINCIPAL_COLUMNS = (
+    *users.c,
+    *(column.label(f"s_{column.name}") for column in sessions.c),
+)
+
+
+_REFRESH_JOIN = refresh_tokens.join(sessions, sessions.c.id == refresh_tokens.c.session_id).join(
+    users, users.c.id == sessions.c.user_id
+)
+
+
+class Repository:
+    """Transactional data access for the service."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- accounts -----------------------------------------------------------------
+
+    def find_user(self, email_canonical: str) -> UserRecord | None:
+        """Return the account with this canonical e-mail, if any."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(users).where(users.c.email_canonical == email_canonical)
+            ).first()
+        return _user(row) if row is not None else None
+
+    def create_user(self, user: UserRecord) -> UserRecord:
+        """Insert ``user`` in one transaction; raise :class:`EmailTaken` on a duplicate.
+
+        The UNIQUE constraint decides, so concurrent registrations of one address give
+        exactly one account. A failure streak recorded against the address before it
+        was registered is forgotten: it was not this account's.
+        """
+        try:
+            with self.db.write() as conn:
+                conn.execute(insert(users).values(**user.__dict__))
+                conn.execute(
+                    delete(login_throttle).where(
+                        login_throttle.c.email_canonical == user.email_canonical
+                    )
+                )
+        except IntegrityError:
+            raise EmailTaken(user.email_canonical) from None
+        return user
+
+    def login_state(self, email_canonical: str, now: datetime) -> LoginState:
+        """Return the account and any lock active at ``now``, from one snapshot."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(users).where(users.c.email_canonical == email_canonical)
+            ).first()
+            locked_until = conn.execute(
+                select(login_throttle.c.locked_until).where(
+                    login_throttle.c.email_canonical == email_canonical,
+                    login_throttle.c.locked_until > now,
+                )
+            ).scalar()
+        return LoginState(user=_user(row) if row is not None else None, locked_until=locked_until)
+
+    def record_failure(
+        self, email_canonical: str, now: datetime, *, threshold: int, window: timedelta
+    ) -> ThrottleState:
+        """Count one failed attempt, atomically, and lock when the threshold is reached.
+
+        One upsert statement does the increment, so concurrent failures (in any number
+        of processes) each see a distinct count and the lock is set exactly when the
+        count reaches ``threshold``. A lock that has expired, or a streak whose last
+        failure is older than ``window``, restarts the count. Failures during a lock do
+        not extend it.
+        """
+        t = login_throttle
+        lock_until = now + window
+        stale = or_(
+            and_(t.c.locked_until.is_not(None), t.c.locked_until <= now),
+            and_(t.c.locked_until.is_(None), t.c.last_failure_at <= now - window),
+        )
+        first_lock = lock_until if threshold <= 1 else None
+        with self.db.write() as conn:
+            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            statement = (
+                dialect_insert(t)
+                .values(
+                    email_canonical=email_canonical,
+                    failures=1,
+                    locked_until=first_lock,
+                    last_failure_at=now,
+                )
+                .on_conflict_do_update(
+                    index_elements=[t.c.email_canonical],
+                    set_={
+                        "failures": case((stale, 1), else_=t.c.failures + 1),
+                        "locked_until": case(
+                            (stale, first_lock),
+                            (
+                                and_(t.c.locked_until.is_(None), t.c.failures + 1 >= threshold),
+                                lock_until,
+                            ),
+                            else_=t.c.locked_until,
+                        ),
+                        "last_failure_at": now,
+                    },
+                )
+                .returning(t.c.failures, t.c.locked_until)
+            )
+            row = conn.execute(statement).one()
+        return ThrottleState(failures=row.failures, locked_until=row.locked_until)
+
+    def change_password(self, user_id: str, *, old_hash: str, new_hash: str, now: datetime) -> bool:
+        """Replace the hash (only if it is still ``old_hash``) and revoke every session.
+
+        Returns ``False`` when the hash changed concurrently; nothing is written then.
+        """
+        with self.db.write() as conn:
+            changed = conn.execute(
+                update(users)
+                .where(users.c.id == user_id, users.c.password_hash == old_hash)
+                .values(password_hash=new_hash)
+            ).rowcount
+            if changed != 1:
+                return False
+            _revoke_user_sessions(conn, user_id, now, "password_changed")
+            row = conn.execute(select(users.c.email_canonical).where(users.c.id == user_id)).one()
+            _reset_failures(conn, row.email_canonical, now)
+        return True
+
+    # -- sessions -------------------------------------------------------------------
+
+    def start_session(
+        self,
+        session: SessionRecord,
+        *,
+        refresh_hash: str,
+        email_canonical: str,
+        upgrade: tuple[str, str] | None = None,
+    ) -> bool:
+        """Create a session and its first refresh token; reset the failure streak.
+
+        ``upgrade`` is ``(old_hash, new_hash)``: the stored hash is replaced only if it
+        is still ``old_hash`` (a concurrent password change wins). Returns whether the
+        upgrade was written.
+        """
+        with self.db.write() as conn:
+            conn.execute(insert(sessions).values(**session.__dict__))
+            conn.execute(
+                insert(refresh_tokens).values(
+                    session_id=session.id, token_hash=refresh_hash, created_at=session.created_at
+                )
+            )
+            _reset_failures(conn, email_canonical, session.created_at)
+            upgraded = False
+            if upgrade is not None:
+                old_hash, new_hash = upgrade
+                upgraded = (
+                    conn.execute(
+                        update(users)
+                        .where(users.c.id == session.user_id, users.c.password_hash == old_hash)
+                        .values(password_hash=new_hash)
+                    ).rowcount
+                    == 1
+                )
+        return upgraded
+
+    def principal(self, session_id: str) -> Principal | None:
+        """Return the session ``session_id`` and its user, or ``None`` if unknown."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(*_PRINCIPAL_COLUMNS)
+                .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+                .where(sessions.c.id == session_id)
+            ).first()
+        if row is None:
+            return None
+        return Principal(session=_session(row, "s_"), user=_user(row))
+
+    def revoke_session(self, session_id: str, now: datetime, reason: str) -> bool:
+        """Revoke one session (and so its refresh family); ``False`` if already revoked."""
+        with self.db.write() as conn:
+            return _revoke(conn, sessions.c.id == session_id, now, reason) == 1
+
+    def rotate_refresh(self, token_hash: str, new_hash: str, now: datetime) -> RotateResult:
+        """Exchange the refresh token ``token_hash`` for ``new_hash``, in one transaction.
+
+        A token that was already used means the family leaked: the whole session is
+        revoked (and that revocation commits, though the caller reports a failure). The
+        ``used_at IS NULL`` condition makes concurrent uses of one token race on a row
+        update, so at most one of them wins.
+        """
+        with self.db.write() as conn:
+            row = conn.execute(
+                select(
+                    refresh_tokens.c.id.label("rt_id"),
+                    refresh_tokens.c.used_at.label("rt_used_at"),
+                    *_PRINCIPAL_COLUMNS,
+                )
+                .select_from(_REFRESH_JOIN)
+                .where(refresh_tokens.c.token_hash == token_hash)
+            ).first()
+            if row is None:
+                return RotateResult(RotateOutcome.NOT_FOUND)
+            principal = Principal(session=_session(row, "s_"), user=_user(row))
+            refusal = _refusal(principal, used_at=row.rt_used_at, now=now)
+            if refusal is None:
+                claimed = conn.execute(
+                    update(refresh_tokens)
+                    .where(refresh_tokens.c.id == row.rt_id, refresh_tokens.c.used_at.is_(None))
+                    .values(used_at=now)
+                ).rowcount
+                # Lost the race against a concurrent use of the same token: that is reuse.
+                refusal = None if claimed == 1 else (RotateOutcome.REUSED, "refresh_reuse")
+            if refusal is not None:
+                outcome, revoke_reason = refusal
+                if revoke_reason is not None:
+                    _revoke(conn, sessions.c.id == principal.session.id, now, revoke_reason)
+                return RotateResult(outcome)
+            conn.execute(
+                insert(refresh_tokens).values(
+                    session_id=principal.session.id, token_hash=new_hash, created_at=now
+                )
+            )
+        return RotateResult(RotateOutcome.ROTATED, principal)
+
+    # -- housekeeping -----------------------------------------------------------------
+
+    def prune(self, now: datetime, *, throttle_window: timedelta, session_grace: timedelta) -> int:
+        """Delete stale failure streaks and long-expired sessions; return rows deleted."""
+        t = login_throttle
+        with self.db.write() as conn:
+            streaks = conn.execute(
+                delete(t).where(
+                    t.c.last_failure_at <= now - throttle_window,
+                    or_(t.c.locked_until.is_(None), t.c.locked_until <= now),
+                )
+            ).rowcount
+            # Refresh tokens go with their session (ON DELETE CASCADE).
+            old_sessions = conn.execute(
+                delete(sessions).where(sessions.c.expires_at <= now - session_grace)
+            ).rowcount
+        return streaks + old_sessions
+
+    def ping(self) -> None:
+        """Raise if the database is unreachable."""
+        self.db.ping()
+
+
+def _refusal(
+    principal: Principal, *, used_at: datetime | None, now: datetime
+) -> tuple[RotateOutcome, str | None] | None:
+    """Why a refresh must be refused (and the revocation reason, if any), or ``None``."""
+    if principal.session.revoked_at is not None:
+        return RotateOutcome.REVOKED, None
+    if used_at is not None:
+        return RotateOutcome.REUSED, "refresh_reuse"
+    if principal.session.expires_at <= now:
+        return RotateOutcome.EXPIRED, None
+    if principal.user.disabled:
+        return RotateOutcome.REVOKED, "account_disabled"
+    return None
+
+
+def _reset_failures(conn: Connection, email_canonical: str, now: datetime) -> None:
+    # An active lock is never cleared by a success: a login that was verified just
+    # before concurrent failures locked the account must not unlock it.
+    t = login_throttle
+    conn.execute(
+        delete(t).where(
+            t.c.email_canonical == email_canonical,
+            or_(t.c.locked_until.is_(None), t.c.locked_until <= now),
+        )
+    )
+
+
+def _revoke(conn: Connection, condition: Any, now: datetime, reason: str) -> int:
+    return conn.execute(
+        update(sessions)
+        .where(condition, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    ).rowcount
+
+
+def _revoke_user_sessions(conn: Connection, user_id: str, now: datetime, reason: str) -> int:
+    return _revoke(conn, sessions.c.user_id == user_id, now, reason)
