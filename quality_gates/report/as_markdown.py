@@ -1,0 +1,53 @@
+"""Markdown for a pull-request comment or ``$GITHUB_STEP_SUMMARY``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from quality_gates.result import STATUS_WORDS, Finding, GateResult, Status, verdict
+
+ICONS: dict[Status, str] = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️"}
+MAX_FINDINGS = 100
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text inert in Markdown (and in the HTML GitHub allows in it)."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _finding(finding: Finding) -> str:
+    location = finding.location.replace("`", "'")
+    where = f"`{location}` " if location else ""
+    rule = f"[{escape(finding.rule_id)}] " if finding.rule_id else ""
+    return f"- **{finding.severity}** {where}{rule}{escape(finding.message)}"
+
+
+def render(results: Sequence[GateResult]) -> str:
+    """A heading with the verdict, a table of gates, then the findings of each gate."""
+    overall = verdict(list(results))
+    icon = {"passed": "✅", "failed": "❌"}.get(overall, "⚠️")
+    lines = [
+        f"## {icon} Quality gates: {overall}",
+        "",
+        "| gate | status | detail |",
+        "| --- | --- | --- |",
+    ]
+    for result in results:
+        status = f"{ICONS[result.status]} {STATUS_WORDS[result.status]}"
+        lines.append(f"| {escape(result.gate)} | {status} | {escape(result.detail)} |")
+    for result in results:
+        if not result.findings:
+            continue
+        count = len(result.findings)
+        lines += ["", "<details" + (" open" if result.status in ("fail", "error") else "") + ">"]
+        lines += [
+            f"<summary>{escape(result.gate)}: {count} finding{'s' * (count != 1)}</summary>",
+            "",
+        ]
+        lines += [_finding(finding) for finding in result.findings[:MAX_FINDINGS]]
+        if count > MAX_FINDINGS:
+            lines.append(f"- … and {count - MAX_FINDINGS} more (see the JSON report)")
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
