@@ -16,7 +16,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["gate"]
+nox.options.sessions = ["lint", "typecheck", "gate"]
 
 PYTHON = "3.11"
 ROOT = Path(__file__).parent
@@ -32,22 +32,15 @@ def _sync(session: nox.Session, *groups: str) -> None:
     session.run_install(*args, silent=True)
 
 
-def _tests_impl(session: nox.Session, *, extra: tuple[str, ...] = ()) -> None:
-    """Run the whole test suite under coverage and leave reports in ``reports/``."""
+def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
+    """Run the test suite under coverage and leave reports in ``reports/``."""
     _sync(session, "test")
     REPORTS.mkdir(exist_ok=True)
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
     session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
     session.run("coverage", "erase")
-    pytest_args = session.posargs or ["--integration"]
     session.run(
-        "coverage",
-        "run",
-        "-m",
-        "pytest",
-        f"--junitxml={REPORTS / 'junit.xml'}",
-        *extra,
-        *pytest_args,
+        "coverage", "run", "-m", "pytest", f"--junitxml={REPORTS / 'junit.xml'}", *pytest_args
     )
     session.run("coverage", "combine", "--quiet", success_codes=[0, 1])
     session.run("coverage", "xml", "-o", str(REPORTS / "coverage.xml"), "--quiet")
@@ -58,7 +51,7 @@ def _tests_impl(session: nox.Session, *, extra: tuple[str, ...] = ()) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run every test suite (unit, property, contract, gates, integration) with coverage."""
-    _tests_impl(session)
+    _tests_impl(session, session.posargs or ["--integration"])
 
 
 @nox.session(python=PYTHON)
@@ -90,9 +83,47 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/login_bench.py", *session.posargs)
 
 
+GATE_REPORTS = [
+    f"--report=markdown={REPORTS / 'gate.md'}",
+    f"--report=html={REPORTS / 'gate.html'}",
+    f"--report=junit={REPORTS / 'gate-junit.xml'}",
+    f"--report=json={REPORTS / 'gate.json'}",
+]
+
+
 @nox.session(python=PYTHON)
 def gate(session: nox.Session) -> None:
-    """The pre-merge gate: lint-free, typed, tested code on the embedded SQLite default."""
-    session.notify("lint")
-    session.notify("typecheck")
-    session.notify("tests")
+    """The pre-merge gate: every test suite with coverage, then every gate, then one report.
+
+    Arguments after ``--`` go to ``quality-gates run`` (e.g. ``--body-file PR.md``).
+    """
+    _tests_impl(session, ["--integration"])
+    session.run("quality-gates", "run", *GATE_REPORTS, *session.posargs)
+    session.log(f"gate report: {REPORTS / 'gate.html'}")
+
+
+def _gate_session(name: str, *, needs_tests: bool) -> None:
+    """Define ``nox -s <name>``: one gate on its own, arguments after ``--`` passed on."""
+
+    @nox.session(name=name, python=PYTHON, default=False, tags=["gates"])
+    def _session(session: nox.Session) -> None:
+        _sync(session, "test")
+        if needs_tests and not (ROOT / ".coverage").exists():
+            session.error(f"{name} needs the results of a test run: run `nox -s tests` first")
+        session.run("quality-gates", name, *session.posargs)
+
+    reads = " (reads the last `nox -s tests` results)" if needs_tests else ""
+    _session.__doc__ = f"Run the {name} gate alone{reads}."
+
+
+_gate_session("checklist", needs_tests=False)
+_gate_session("coverage", needs_tests=True)
+_gate_session("api-compat", needs_tests=False)
+_gate_session("incidents", needs_tests=True)
+
+
+@nox.session(python=PYTHON, default=False, tags=["gates"])
+def template(session: nox.Session) -> None:
+    """Regenerate .github/pull_request_template.md from the policy."""
+    _sync(session)
+    session.run("quality-gates", "template", *session.posargs)

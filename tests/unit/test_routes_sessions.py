@@ -102,6 +102,7 @@ async def test_login_returns_a_token_pair(api: Api) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+@pytest.mark.incident("INC-2024-05-25")
 @pytest.mark.parametrize("typed", ["ada.lovelace@example.com", "  ADA.LOVELACE@EXAMPLE.COM  "])
 async def test_login_uses_the_canonical_email(api: Api, typed: str) -> None:
     """Case and surrounding whitespace do not matter for the identifier."""
@@ -279,6 +280,7 @@ async def test_unknown_addresses_lock_like_known_ones(api: Api) -> None:
     ],
     ids=["pbkdf2_sha256", "bcrypt-2a", "bcrypt-2b", "bcrypt-2y"],
 )
+@pytest.mark.incident("INC-2024-05-25")
 async def test_legacy_hash_is_upgraded_on_success_only(
     api: Api,
     repo: Repository,
