@@ -83,6 +83,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/login_bench.py", *session.posargs)
 
 
+@nox.session(name="replay-bench", python=PYTHON, default=False)
+def replay_bench(session: nox.Session) -> None:
+    """Benchmark the replay gate on 1,000 and 10,000 accounts (see docs/benchmarks.md)."""
+    _sync(session, "test")
+    session.run("python", "bench/replay_bench.py", *session.posargs)
+
+
 GATE_REPORTS = [
     f"--report=markdown={REPORTS / 'gate.md'}",
     f"--report=html={REPORTS / 'gate.html'}",
@@ -120,6 +127,13 @@ _gate_session("checklist", needs_tests=False)
 _gate_session("coverage", needs_tests=True)
 _gate_session("api-compat", needs_tests=False)
 _gate_session("incidents", needs_tests=True)
+
+
+@nox.session(python=PYTHON, default=False, tags=["gates"])
+def replay(session: nox.Session) -> None:
+    """Replay a realistic user population against the baseline and this tree (docs/replay.md)."""
+    _sync(session, "test")
+    session.run("quality-gates", "replay", *GATE_REPORTS, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False, tags=["gates"])

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from quality_gates import __version__, git
+from quality_gates.conformance import cli as conformance_cli
 from quality_gates.context import GateContext
 from quality_gates.errors import InputError
-from quality_gates.gates import GATES
+from quality_gates.gates import DEFAULT_GATES, GATES
 from quality_gates.policy import (
     Policy,
     apply_overrides,
@@ -113,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(gate.NAME, help=gate.HELP, description=gate.HELP)
         _global_options(sub, sub=True)
         gate.add_arguments(sub.add_argument_group(f"{gate.NAME} options"))
+        # Optional: a gate with actions of its own (``canary watch``).
+        if (add_subcommands := getattr(gate, "add_subcommands", None)) is not None:
+            add_subcommands(sub, lambda parser: _global_options(parser, sub=True))
+    conformance = commands.add_parser(
+        conformance_cli.NAME, help=conformance_cli.HELP, description=conformance_cli.HELP
+    )
+    _global_options(conformance, sub=True)
+    conformance_cli.add_arguments(conformance)
     tpl = commands.add_parser(
         "template", help="write the pull-request template from the policy, or --check it"
     )
@@ -125,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    policy = load_policy(Path(args.repo), tuple(GATES))
+    policy = load_policy(Path(args.repo), tuple(GATES), DEFAULT_GATES)
     return apply_overrides(policy, overrides_from(vars(args)))
 
 
@@ -148,6 +157,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     repo = Path(args.repo)
     if not repo.is_dir():
         raise InputError(f"--repo {repo}: not a directory")
+    if args.command == conformance_cli.NAME:
+        return conformance_cli.run(args)
     if args.command == "template":
         policy = _policy(args)
         text = template.render_template(policy)
@@ -166,7 +177,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     policy = _policy(args)
     ctx = GateContext(repo=repo, policy=policy, args=args, environ=os.environ, stdin=sys.stdin)
     names = policy.gates if args.command == "run" else (args.command,)
-    return _emit(run_gates(names, ctx, skip=getattr(args, "skip", ())), args)
+    results = run_gates(names, ctx, skip=getattr(args, "skip", ()))
+    code = _emit(results, args)
+    # Optional: a gate's own exit codes when run alone (``canary``: 4 = inconclusive).
+    if args.command != "run" and (custom := getattr(GATES[args.command], "exit_code", None)):
+        return int(custom(results[0], code))
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

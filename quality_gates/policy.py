@@ -17,6 +17,9 @@ from typing import Any
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
+from quality_gates.policy_deploy import SECTION_TYPES as DEPLOY_SECTION_TYPES
+from quality_gates.policy_deploy import SECTIONS as DEPLOY_SECTIONS
+from quality_gates.policy_deploy import CanaryPolicy, ReplayPolicy
 
 ROOT = "tool.quality_gates"
 ITEM_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -91,6 +94,8 @@ class Policy:
     coverage: CoveragePolicy = field(default_factory=CoveragePolicy)
     api_compat: ApiCompatPolicy = field(default_factory=ApiCompatPolicy)
     incidents: IncidentsPolicy = field(default_factory=IncidentsPolicy)
+    replay: ReplayPolicy = field(default_factory=ReplayPolicy)
+    canary: CanaryPolicy = field(default_factory=CanaryPolicy)
 
 
 def _as_is(raw: object) -> object:
@@ -143,18 +148,23 @@ _SECTIONS: dict[str, tuple[str, dict[str, v.Converter]]] = {
         "incidents",
         {"directory": v.text, "junit": v.string, "marker": v.text},
     ),
+    **DEPLOY_SECTIONS,
 }
 _ITEM: dict[str, v.Converter] = {"id": v.text, "text": v.text, "paths": v.glob_list}
 
 
-def load_policy(repo: Path, known_gates: tuple[str, ...]) -> Policy:
+def load_policy(
+    repo: Path, known_gates: tuple[str, ...], default_gates: tuple[str, ...] | None = None
+) -> Policy:
     """Read and validate the policy of ``repo``; defaults when it has none.
 
-    Raises ``InputError`` listing every problem found.
+    ``default_gates`` is what ``run`` runs when the policy lists no ``gates`` (default: all
+    known gates). Raises ``InputError`` listing every problem found.
     """
+    defaults = known_gates if default_gates is None else default_gates
     pyproject = repo / "pyproject.toml"
     if not pyproject.is_file():
-        return Policy(gates=known_gates)
+        return Policy(gates=defaults)
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -162,10 +172,14 @@ def load_policy(repo: Path, known_gates: tuple[str, ...]) -> Policy:
     table = document.get("tool", {}).get("quality_gates", {})
     if not isinstance(table, dict):
         raise InputError(f"{ROOT}: expected a table, got {v.describe(table)}")
-    return parse_policy(table, known_gates)
+    return parse_policy(table, known_gates, default_gates)
 
 
-def parse_policy(table: Mapping[str, Any], known_gates: tuple[str, ...]) -> Policy:
+def parse_policy(
+    table: Mapping[str, Any],
+    known_gates: tuple[str, ...],
+    default_gates: tuple[str, ...] | None = None,
+) -> Policy:
     """Validate a ``[tool.quality_gates]`` table (already parsed) into a ``Policy``."""
     problems: list[str] = []
     fields: dict[str, v.Converter] = {**_TOP, **dict.fromkeys(_SECTIONS, _as_is)}
@@ -176,7 +190,7 @@ def parse_policy(table: Mapping[str, Any], known_gates: tuple[str, ...]) -> Poli
             problems.append(
                 f"{ROOT}.gates: unknown gate {gate!r} (known: {', '.join(known_gates)})"
             )
-    values.setdefault("gates", known_gates)
+    values.setdefault("gates", known_gates if default_gates is None else default_gates)
     for key, (attr, section_fields) in _SECTIONS.items():
         raw = table.get(key, {})
         if not isinstance(raw, dict):
@@ -222,6 +236,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "coverage": CoveragePolicy,
     "api_compat": ApiCompatPolicy,
     "incidents": IncidentsPolicy,
+    **DEPLOY_SECTION_TYPES,
 }
 
 

@@ -42,6 +42,29 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table a gate adds to its report (e.g. per-segment rates), optional and generic.
+
+    Every report shows it as a table; the HTML report also draws the ``chart`` columns (numbers
+    from 0 to 100, one bar per column and row) as an inline SVG bar chart.
+    """
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    chart: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "title": self.title,
+            "columns": list(self.columns),
+            "rows": [list(row) for row in self.rows],
+            "chart": list(self.chart),
+        }
+
+
 @dataclass
 class GateResult:
     """What one gate concluded.
@@ -57,6 +80,7 @@ class GateResult:
     findings: list[Finding] = field(default_factory=list)
     metrics: dict[str, MetricValue] = field(default_factory=dict)
     internal: bool = False
+    tables: list[Table] = field(default_factory=list)
 
     @property
     def detail(self) -> str:
@@ -64,9 +88,15 @@ class GateResult:
         return self.reason if self.status in ("error", "skipped") and self.reason else self.summary
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict (the ``internal`` flag included, for tooling)."""
+        """A JSON-ready dict (the ``internal`` flag included, for tooling).
+
+        ``tables`` appears only when the gate made some, so other gates' JSON is unchanged.
+        """
         data = asdict(self)
         data["findings"] = [asdict(finding) for finding in self.findings]
+        tables = data.pop("tables")
+        if tables:
+            data["tables"] = [table.to_dict() for table in self.tables]
         return data
 
 

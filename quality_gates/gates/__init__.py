@@ -12,7 +12,7 @@ import argparse
 from typing import Protocol
 
 from quality_gates.context import GateContext
-from quality_gates.gates import api_compat, checklist, coverage, incidents
+from quality_gates.gates import api_compat, canary, checklist, coverage, incidents, replay
 from quality_gates.result import GateResult
 
 
@@ -29,5 +29,9 @@ class Gate(Protocol):
         """Judge the repository; raise ``InputError`` for bad input."""
 
 
-_MODULES: tuple[Gate, ...] = (checklist, coverage, api_compat, incidents)
+_MODULES: tuple[Gate, ...] = (checklist, coverage, api_compat, incidents, replay, canary)
 GATES: dict[str, Gate] = {gate.NAME: gate for gate in _MODULES}
+#: What ``run`` runs when the policy lists no ``gates``: the pre-merge gates that are cheap
+#: enough for every change. ``replay`` (minutes) and ``canary`` (a deploy-time monitor) are
+#: opt-in through the policy's ``gates`` or their own command.
+DEFAULT_GATES: tuple[str, ...] = ("checklist", "coverage", "api-compat", "incidents")

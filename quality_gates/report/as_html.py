@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from quality_gates.result import STATUS_WORDS, GateResult, verdict
+from quality_gates.report.charts import bar_chart
+from quality_gates.result import STATUS_WORDS, GateResult, Table, verdict
 
 _CSS = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;
@@ -16,6 +17,16 @@ th,td{border:1px solid #d0d7de;padding:.35rem .6rem;text-align:left;vertical-ali
 .status{font-weight:600;white-space:nowrap}code{font-size:.9em}
 li.error{color:#cf222e}li.warning{color:#9a6700}li.info{color:#57606a}
 """
+
+
+def _table(table: Table) -> str:
+    head = "".join(f"<th>{escape(column)}</th>" for column in table.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
+    )
+    chart = bar_chart(table)
+    figure = f"<figure>{chart}</figure>" if chart else ""
+    return f"<h3>{escape(table.title)}</h3>{figure}<table><tr>{head}</tr>{body}</table>"
 
 
 def _gate_section(result: GateResult) -> str:
@@ -34,6 +45,7 @@ def _gate_section(result: GateResult) -> str:
     parts = [f"<h2>{escape(result.gate)}</h2>"]
     if items:
         parts.append("<ul>" + "".join(items) + "</ul>")
+    parts.extend(_table(table) for table in result.tables)
     if metrics:
         parts.append(f"<table><tr><th>metric</th><th>value</th></tr>{metrics}</table>")
     return "\n".join(parts)

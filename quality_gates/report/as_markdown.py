@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from quality_gates.result import STATUS_WORDS, Finding, GateResult, Status, verdict
+from quality_gates.result import STATUS_WORDS, Finding, GateResult, Status, Table, verdict
 
 ICONS: dict[Status, str] = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️"}
 MAX_FINDINGS = 100
@@ -24,6 +24,14 @@ def _finding(finding: Finding) -> str:
     return f"- **{finding.severity}** {where}{rule}{escape(finding.message)}"
 
 
+def _table(gate: str, table: Table) -> list[str]:
+    lines = ["", f"**{escape(gate)}: {escape(table.title)}**", ""]
+    lines.append("| " + " | ".join(escape(column) for column in table.columns) + " |")
+    lines.append("|" + " --- |" * len(table.columns))
+    lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in table.rows]
+    return lines
+
+
 def render(results: Sequence[GateResult]) -> str:
     """A heading with the verdict, a table of gates, then the findings of each gate."""
     overall = verdict(list(results))
@@ -37,6 +45,9 @@ def render(results: Sequence[GateResult]) -> str:
     for result in results:
         status = f"{ICONS[result.status]} {STATUS_WORDS[result.status]}"
         lines.append(f"| {escape(result.gate)} | {status} | {escape(result.detail)} |")
+    for result in results:
+        for table in result.tables:
+            lines += _table(result.gate, table)
     for result in results:
         if not result.findings:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from quality_gates.result import STATUS_WORDS, Finding, GateResult, counts, verdict
+from quality_gates.result import STATUS_WORDS, Finding, GateResult, Table, counts, verdict
 
 MAX_FINDINGS = 50  # per gate; the JSON report has them all
 
@@ -32,6 +32,23 @@ def verdict_line(results: Sequence[GateResult]) -> str:
     return f"Verdict: {verdict(list(results))} ({tally})"
 
 
+def table_lines(table: Table, indent: str = "    ") -> list[str]:
+    """A table as aligned columns under its title."""
+    widths = [len(column) for column in table.columns]
+    for row in table.rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        return (
+            indent
+            + "  ".join(
+                cell.ljust(width) for cell, width in zip(cells, widths, strict=False)
+            ).rstrip()
+        )
+
+    return [indent + table.title + ":", line(table.columns), *(line(row) for row in table.rows)]
+
+
 def render(results: Sequence[GateResult]) -> str:
     """The full terminal report."""
     noun = "gate" if len(results) == 1 else "gates"
@@ -42,5 +59,7 @@ def render(results: Sequence[GateResult]) -> str:
             lines.append("    " + finding_line(finding))
         if (extra := len(result.findings) - MAX_FINDINGS) > 0:
             lines.append(f"    ... and {extra} more (see the JSON report)")
+        for table in result.tables:
+            lines += table_lines(table)
     lines.append(verdict_line(results))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,228 @@
+"""The differential replay gate: the baseline and the candidate on one realistic population.
+
+The baseline (the merge base, or ``replay.baseline``) and the candidate (the working tree) run
+side by side as real processes, each from its own environment, on copies of one database the
+baseline wrote; every account's requests are compared pair by pair, per segment, plus a
+rollback check. See docs/replay.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from quality_gates import git
+from quality_gates import validate as v
+from quality_gates.context import GateContext
+from quality_gates.errors import InputError
+from quality_gates.policy import override_dest
+from quality_gates.policy_deploy import ReplayPolicy, bounded_int
+from quality_gates.profile import TargetProfile, load_profile
+from quality_gates.replay.launch import LaunchError
+from quality_gates.replay.population import Population
+from quality_gates.replay.progress import Progress
+from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
+from quality_gates.replay.seed import SeedError
+from quality_gates.replay.segments import SEGMENTS
+from quality_gates.replay.session import ReplayTimeoutError
+from quality_gates.replay.verdict import Mode, Rules, judge
+from quality_gates.replay.worktree import default_cache_dir
+from quality_gates.result import Finding, GateResult
+
+NAME = "replay"
+HELP = "differential replay: baseline and candidate side by side on a realistic user population"
+
+
+def _typed(converter: v.Converter, *, number: bool = True) -> Callable[[str], object]:
+    def parse(text: str) -> object:
+        try:
+            return converter(int(text) if number else text)
+        except v.Invalid as exc:
+            raise argparse.ArgumentTypeError(f"expected {exc.expected}") from None
+        except ValueError:
+            raise argparse.ArgumentTypeError("expected an integer") from None
+
+    return parse
+
+
+def add_arguments(parser: argparse._ActionsContainer) -> None:
+    """Options overriding ``[tool.quality_gates.replay]`` keys."""
+
+    def option(flag: str, key: str, help_text: str, **kwargs: Any) -> None:
+        kwargs.setdefault("metavar", "N")
+        dest = override_dest(f"replay.{key}")
+        parser.add_argument(flag, dest=dest, default=None, help=help_text, **kwargs)
+
+    option("--profile", "profile", "target profile (TOML) with a [launch] section", metavar="PATH")
+    option(
+        "--replay-baseline",
+        "baseline",
+        "compare with the merge base of REF (default: --baseline)",
+        metavar="REF",
+    )
+    option(
+        "--accounts",
+        "accounts",
+        "population size (default 1000)",
+        type=_typed(bounded_int(1, 1_000_000)),
+    )
+    option("--seed", "seed", "population seed (default 0)", type=_typed(v.non_negative_int))
+    option(
+        "--max-regressions",
+        "threshold",
+        "regressed requests tolerated (default 0)",
+        type=_typed(v.non_negative_int),
+    )
+    option(
+        "--database",
+        "database",
+        "sqlite (default) or postgresql",
+        metavar="KIND",
+        choices=("sqlite", "postgresql"),
+    )
+    option(
+        "--postgres-dsn", "postgres_dsn", "PostgreSQL server to make databases on", metavar="DSN"
+    )
+    option(
+        "--legacy-costs",
+        "legacy_costs",
+        "historical (default) or low",
+        metavar="COSTS",
+        choices=("historical", "low"),
+    )
+    option(
+        "--concurrency",
+        "concurrency",
+        "accounts in flight (default 4)",
+        type=_typed(bounded_int(1, 64)),
+    )
+    option(
+        "--replay-timeout",
+        "timeout",
+        "time budget, seconds (default 1800)",
+        type=_typed(v.positive_number),
+    )
+    option("--replay-cache", "cache_dir", "cache for environments and populations", metavar="DIR")
+    parser.add_argument(
+        "--aa",
+        dest=override_dest("replay.mode"),
+        action="store_const",
+        const="aa",
+        default=None,
+        help="A/A: the baseline against itself, to measure noise",
+    )
+
+
+def _shares(policy: ReplayPolicy, profile: TargetProfile) -> tuple[dict[str, float], list[Finding]]:
+    """The configured shares, minus the segments this target cannot have (with a note)."""
+    shares = {name: segment.share for name, segment in SEGMENTS.items()}
+    shares.update(dict(policy.segments))
+    notes = []
+    for name, segment in SEGMENTS.items():
+        why = ""
+        if segment.source == "import" and not profile.hooks.seed_accounts:
+            why = "the profile has no [hooks] seed_accounts"
+        elif segment.state == "locked" and profile.claims.lockout is None:
+            why = "the profile claims no lockout"
+        if why and shares[name]:
+            shares[name] = 0.0
+            notes.append(
+                Finding(
+                    f"segment {name} left out: {why}", severity="info", rule_id="segment-skipped"
+                )
+            )
+    if not any(shares.values()):
+        raise InputError("replay: no segment left to replay (every share is 0)")
+    return shares, notes
+
+
+def _baseline(ctx: GateContext, policy: ReplayPolicy) -> tuple[str, list[Finding]]:
+    baseline = (
+        git.resolve_baseline(ctx.repo, policy.baseline, ctx.policy.baseline_fallback)
+        if policy.baseline
+        else ctx.baseline
+    )
+    notes = (
+        [Finding(baseline.note, severity="warning", rule_id="baseline-fallback")]
+        if baseline.note
+        else []
+    )
+    if baseline.sha is None:
+        raise InputError(f"replay: no baseline commit to compare with ({baseline.label})")
+    return baseline.sha, notes
+
+
+def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) -> GateResult:
+    if outcome.deploy_error:
+        first = outcome.deploy_error.splitlines()[0]
+        findings = [Finding(outcome.deploy_error, severity="error", rule_id="deploy"), *notes]
+        return GateResult(
+            NAME,
+            "fail",
+            summary=f"the candidate does not deploy on the baseline's data: {first}",
+            findings=findings,
+        )
+    order = list(SEGMENTS)
+    mode: Mode = "aa" if policy.mode == "aa" else "ab"
+    verdict = judge(
+        outcome.tally,
+        Rules(policy.threshold, policy.segment_tolerance),
+        mode=mode,
+        accounts=outcome.accounts,
+        order=order,
+    )
+    findings = verdict.findings + notes
+    status, summary = verdict.status, verdict.summary
+    if outcome.rollback_error:
+        status = "fail"
+        first = outcome.rollback_error.splitlines()[0]
+        summary = f"after a rollback, the baseline does not start on the candidate's data: {first}"
+        findings.insert(0, Finding(outcome.rollback_error, severity="error", rule_id="rollback"))
+    metrics = {**verdict.metrics, "seconds": round(outcome.seconds, 1), "seed": policy.seed}
+    return GateResult(
+        NAME, status, summary=summary, findings=findings, metrics=metrics, tables=verdict.tables
+    )
+
+
+def run(ctx: GateContext) -> GateResult:
+    """Replay the population on both versions and judge the pairs."""
+    policy = ctx.policy.replay
+    if not policy.profile:
+        return GateResult(
+            NAME,
+            "skipped",
+            reason="no replay profile: set [tool.quality_gates.replay] profile or --profile",
+        )
+    profile = load_profile(ctx.path(policy.profile))
+    if profile.launch is None:
+        raise InputError(
+            f"{policy.profile}: the replay needs a [launch] section to start each version"
+        )
+    commit, notes = _baseline(ctx, policy)
+    shares, skipped = _shares(policy, profile)
+    secret = secrets.token_urlsafe(48)  # one per run, the same for every version it starts
+    cache = ctx.path(policy.cache_dir) if policy.cache_dir else default_cache_dir(ctx.environ)
+    config = ReplayConfig(
+        profile=profile,
+        repo=ctx.repo.resolve(),
+        baseline_commit=commit,
+        population=Population(policy.accounts, policy.seed, shares),
+        costs="low" if policy.legacy_costs == "low" else "historical",
+        database="postgresql" if policy.database == "postgresql" else "sqlite",
+        postgres_dsn=policy.postgres_dsn,
+        env={key: value.replace("{secret}", secret) for key, value in policy.env},
+        concurrency=policy.concurrency,
+        timeout=policy.timeout,
+        cache_dir=cache.resolve(),
+        mode="aa" if policy.mode == "aa" else "ab",
+    )
+    try:
+        outcome = run_replay(config, Progress.for_terminal(sys.stderr, ctx.environ))
+    except (LaunchError, SeedError) as exc:
+        raise InputError(f"the baseline cannot be replayed: {exc}") from None
+    except ReplayTimeoutError as exc:
+        raise InputError(f"replay: {exc} (raise replay.timeout, or lower accounts)") from None
+    return _result(outcome, policy, notes + skipped)

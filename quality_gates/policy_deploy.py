@@ -1,0 +1,171 @@
+"""Policy sections of the deploy-time gates: ``[tool.quality_gates.replay]`` and ``.canary``.
+
+Kept beside ``policy.py`` (which registers them) so each module stays one concern. The same
+validation style: one converter per key, every problem reported with its key path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quality_gates import validate as v
+from quality_gates.replay.segments import DEFAULT_SHARES
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class ReplayPolicy:
+    """``[tool.quality_gates.replay]``; docs/replay.md explains each key."""
+
+    profile: str = ""
+    baseline: str = ""
+    accounts: int = 1000
+    seed: int = 0
+    segments: tuple[tuple[str, float], ...] = ()
+    threshold: int = 0
+    segment_tolerance: float = 0.0
+    database: str = "sqlite"
+    postgres_dsn: str = ""
+    env: tuple[tuple[str, str], ...] = ()
+    legacy_costs: str = "historical"
+    concurrency: int = 4
+    timeout: float = 1800.0
+    cache_dir: str = ""
+    mode: str = "ab"
+
+
+@dataclass(frozen=True)
+class CanaryPolicy:
+    """``[tool.quality_gates.canary]``; docs/replay.md explains each key."""
+
+    baseline_url: str = ""
+    canary_url: str = ""
+    metric: str = "authsvc_login_attempts_total"
+    outcome_label: str = "outcome"
+    success_outcomes: tuple[str, ...] = ("success",)
+    error_outcomes: tuple[str, ...] = ("error",)
+    ignored_outcomes: tuple[str, ...] = ("rate_limited",)
+    min_sample: int = 100
+    max_drop: float = 2.0
+    max_error_rate: float = 1.0
+    alpha: float = 0.05
+    interval: float = 10.0
+    duration: float = 300.0
+
+
+def bounded_int(low: int, high: int) -> v.Converter:
+    """An integer from ``low`` to ``high``."""
+
+    def convert(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise v.Invalid(f"an integer {low}-{high}")
+        return value
+
+    return convert
+
+
+def shares(value: object) -> tuple[tuple[str, float], ...]:
+    """A table of segment name -> share (a number >= 0); unknown names get a hint."""
+    if not isinstance(value, Mapping):
+        raise v.Invalid("a table of segment = share")
+    pairs: list[tuple[str, float]] = []
+    for name, share in value.items():
+        if name not in DEFAULT_SHARES:
+            hint = v.unknown_key("", name, list(DEFAULT_SHARES)).removeprefix(".")
+            raise v.Invalid(hint.replace("unknown key", "unknown segment"), show_value=False)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not share >= 0:
+            raise v.Invalid(f"{name}: a share >= 0, got {v.describe(share)}", show_value=False)
+        if math.isinf(share):
+            raise v.Invalid(f"{name}: a finite share", show_value=False)
+        pairs.append((name, float(share)))
+    if (
+        pairs
+        and sum(share for _, share in pairs)
+        + sum(DEFAULT_SHARES[n] for n in DEFAULT_SHARES if n not in dict(pairs))
+        <= 0
+    ):
+        raise v.Invalid("at least one segment with a share > 0", show_value=False)
+    return tuple(pairs)
+
+
+def string_table(value: object) -> tuple[tuple[str, str], ...]:
+    """A table of strings (environment variables)."""
+    if not isinstance(value, Mapping) or not all(
+        isinstance(key, str) and key and isinstance(text, str) for key, text in value.items()
+    ):
+        raise v.Invalid("a table of strings")
+    return tuple(value.items())
+
+
+def metric_name(value: object) -> str:
+    """A Prometheus metric name."""
+    if not isinstance(value, str) or not _METRIC_NAME.match(value):
+        raise v.Invalid("a Prometheus metric name")
+    return value
+
+
+def label_name(value: object) -> str:
+    """A Prometheus label name."""
+    if not isinstance(value, str) or not _LABEL_NAME.match(value):
+        raise v.Invalid("a Prometheus label name")
+    return value
+
+
+def http_url(value: object) -> str:
+    """``""`` (not set) or an ``http://`` / ``https://`` URL."""
+    text = v.string(value).strip()
+    if text and not re.match(r"https?://[^/\s]+", text):
+        raise v.Invalid("an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def fraction(value: object) -> float:
+    """A number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise v.Invalid("a number between 0 and 1")
+    return float(value)
+
+
+REPLAY_FIELDS: dict[str, v.Converter] = {
+    "profile": v.string,
+    "baseline": v.string,
+    "accounts": bounded_int(1, 1_000_000),
+    "seed": v.non_negative_int,
+    "segments": shares,
+    "threshold": v.non_negative_int,
+    "segment_tolerance": v.percent,
+    "database": v.one_of("sqlite", "postgresql"),
+    "postgres_dsn": v.string,
+    "env": string_table,
+    "legacy_costs": v.one_of("historical", "low"),
+    "concurrency": bounded_int(1, 64),
+    "timeout": v.positive_number,
+    "cache_dir": v.string,
+    "mode": v.one_of("ab", "aa"),
+}
+CANARY_FIELDS: dict[str, v.Converter] = {
+    "baseline_url": http_url,
+    "canary_url": http_url,
+    "metric": metric_name,
+    "outcome_label": label_name,
+    "success_outcomes": v.string_list,
+    "error_outcomes": v.string_list,
+    "ignored_outcomes": v.string_list,
+    "min_sample": bounded_int(1, 1_000_000_000),
+    "max_drop": v.percent,
+    "max_error_rate": v.percent,
+    "alpha": fraction,
+    "interval": v.positive_number,
+    "duration": v.positive_number,
+}
+SECTIONS: dict[str, tuple[str, dict[str, v.Converter]]] = {
+    "replay": ("replay", REPLAY_FIELDS),
+    "canary": ("canary", CANARY_FIELDS),
+}
+SECTION_TYPES: dict[str, type[Any]] = {"replay": ReplayPolicy, "canary": CanaryPolicy}

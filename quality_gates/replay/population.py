@@ -1,0 +1,169 @@
+"""A seeded, deterministic population of accounts in segments.
+
+Account ``i`` depends only on ``(seed, i)`` and its segment, so accounts are made one at a time
+when needed and never held all at once (10,000 accounts run in flat memory). Segment sizes are
+the configured shares of the population, rounded by largest remainder, and spread through it
+by a seeded shuffle.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from quality_gates.replay.legacy import CostProfile, make_hash
+from quality_gates.replay.segments import DEFAULT_SHARES, SEGMENTS, Segment
+
+_FIRST = ("ada", "grace", "alan", "edsger", "barbara", "donald", "frances", "ken", "radia", "tim")
+_LAST = ("lovelace", "hopper", "turing", "dijkstra", "liskov", "knuth", "allen", "thompson")
+_DOMAINS = ("example.com", "example.org", "mail.example.net")
+_UNICODE_FIRST = ("Jürgen", "Åsa", "Björn", "Zoë", "Søren", "Ömer")
+_UNICODE_LAST = ("Straße", "Weiß", "Groß", "Meißner", "Strauß")  # ß: casefold ≠ lower
+_ACCENTED = ("Crème", "brûlée", "Über", "Ärger", "mañana", "Café", "naïve", "façade", "Ångström")
+_PASSWORD_CHARS = string.ascii_letters + string.digits + "!#%&*-_=+?"
+_SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "so", "ta", "vi", "zu", "pe", "dor", "lin", "mar")
+_NAMES = tuple(SEGMENTS)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One user: what they typed at registration (or were imported with) and at login."""
+
+    index: int
+    segment: Segment
+    email: str
+    password: str
+    wrong_password: str
+    seed: int
+
+    @property
+    def case_variant(self) -> str:
+        """The e-mail typed in capitals (``ß`` becomes ``SS``)."""
+        return self.email.strip().upper()
+
+    @property
+    def whitespace_variant(self) -> str:
+        """The e-mail with surrounding spaces, as autocomplete leaves it."""
+        return f"  {self.email.strip()} "
+
+    def stored_hash(self, costs: CostProfile) -> str:
+        """The hash a legacy system wrote for this account (imported segments only)."""
+        if self.segment.scheme is None:
+            raise ValueError(f"segment {self.segment.name} is not imported")
+        rng = random.Random(f"{self.seed}:{self.index}:hash")  # noqa: S311 - reproducible on purpose
+        return make_hash(self.segment.scheme, self.password, rng, costs)
+
+    def import_record(self, costs: CostProfile) -> dict[str, object]:
+        """The line of the seed hook's JSONL file for this account."""
+        return {
+            "email": self.email,
+            "password_hash": self.stored_hash(costs),
+            "disabled": self.segment.state == "disabled",
+        }
+
+
+def resolve_shares(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The default shares with ``overrides`` applied (0 removes a segment)."""
+    shares = dict(DEFAULT_SHARES)
+    for name, share in (overrides or {}).items():
+        if name not in SEGMENTS:
+            raise ValueError(f"unknown segment {name!r}")
+        if share < 0 or math.isnan(share):
+            raise ValueError(f"segment {name!r}: share must be >= 0")
+        shares[name] = float(share)
+    if sum(shares.values()) <= 0:
+        raise ValueError("every segment share is 0")
+    return shares
+
+
+def segment_counts(size: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """Split ``size`` accounts by ``shares``, largest remainder first (ties in report order)."""
+    total = sum(shares.values())
+    exact = {name: size * share / total for name, share in shares.items()}
+    counts = {name: math.floor(value) for name, value in exact.items()}
+    left = size - sum(counts.values())
+    by_remainder = sorted(exact, key=lambda name: -(exact[name] - counts[name]))
+    for name in by_remainder[:left]:
+        counts[name] += 1
+    return {name: count for name, count in counts.items() if count}
+
+
+class Population:
+    """``size`` accounts from ``seed``; iterate it or ask for account ``i``."""
+
+    def __init__(
+        self,
+        size: int,
+        seed: int = 0,
+        shares: Mapping[str, float] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a population needs at least one account")
+        self.size = size
+        self.seed = seed
+        self.counts = segment_counts(size, resolve_shares(shares))
+        order = [_NAMES.index(name) for name, count in self.counts.items() for _ in range(count)]
+        random.Random(f"{seed}:order").shuffle(order)  # noqa: S311 - seeded on purpose
+        # One byte per account: the only per-account state kept in memory.
+        self._segment_of = bytes(order)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[Account]:
+        return (self.account(index) for index in range(self.size))
+
+    def segment_of(self, index: int) -> Segment:
+        """The segment of account ``index``."""
+        return SEGMENTS[_NAMES[self._segment_of[index]]]
+
+    def account(self, index: int) -> Account:
+        """Account ``index``, the same for the same seed every time."""
+        segment = self.segment_of(index)
+        rng = random.Random(f"{self.seed}:{index}")  # noqa: S311 - seeded on purpose
+        email = _email(segment, index, rng)
+        password = _password(segment, rng)
+        return Account(index, segment, email, password, _wrong(segment, password), self.seed)
+
+
+def _email(segment: Segment, index: int, rng: random.Random) -> str:
+    first, last, domain = rng.choice(_FIRST), rng.choice(_LAST), rng.choice(_DOMAINS)
+    plain = f"{first}.{last}{index}@{domain}"
+    if segment.address == "mixed-case":
+        return f"{first.title()}.{last.title()}{index}@{domain.split('.')[0].title()}.COM"
+    if segment.address == "whitespace":
+        return rng.choice((f" {plain}", f"{plain} ", f"  {plain}  "))
+    if segment.address == "unicode":
+        return f"{rng.choice(_UNICODE_FIRST)}.{rng.choice(_UNICODE_LAST)}{index}@Example.com"
+    return plain
+
+
+def _random_text(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(_PASSWORD_CHARS) for _ in range(length))
+
+
+def _password(segment: Segment, rng: random.Random) -> str:
+    style = segment.typed
+    if style in ("nfc", "nfd"):
+        words = f"{rng.choice(_ACCENTED)} {rng.choice(_ACCENTED)} {_random_text(rng, 6)}"
+        return unicodedata.normalize("NFD" if style == "nfd" else "NFC", words)
+    if style == "long":
+        # Over 72 bytes, with a multi-byte character past the 72nd byte for good measure.
+        return _random_text(rng, rng.randint(80, 150)) + "é" + _random_text(rng, 4)
+    if style == "spaces":
+        parts = [
+            "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))) for _ in range(3)
+        ]
+        return " ".join(parts) + f" {rng.randint(10, 99)} "
+    return _random_text(rng, rng.randint(12, 18))
+
+
+def _wrong(segment: Segment, password: str) -> str:
+    """A near miss: the password stripped (spaces segment), or its first character changed."""
+    if segment.typed == "spaces":
+        return password.strip()
+    return ("Y" if password[0] == "X" else "X") + password[1:]

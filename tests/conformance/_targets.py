@@ -1,0 +1,173 @@
+"""Live targets for the conformance tests: authsvc and the fastapi-users example, on 127.0.0.1.
+
+authsvc is started with the integration harness (``tests/integration/_servers.py``); the
+fastapi-users app with uvicorn, the same way (own session, stopped by pid). ``run_suite`` runs
+``quality-gates conformance`` as a separate process - what a user runs - with the environment
+the profiles' hooks read, and returns its exit code and JSON report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.integration._servers import HOST, Database, LiveServer, free_port, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILES = ROOT / "profiles"
+FASTAPI_USERS_APP = ROOT / "examples" / "fastapi_users_app"
+READY_TIMEOUT = 60.0
+SUITE_TIMEOUT = 240.0
+# The OWASP minimum for argon2id. fastapi-users' default (64 MiB, t=3, p=4) takes ~160 ms a hash
+# on a 2-core runner; this keeps the run short and still meets property 23.
+FASTAPI_USERS_ARGON2 = "19456,2,1"
+
+
+@dataclass
+class Suite:
+    """One finished conformance run."""
+
+    exit_code: int
+    report: dict[str, Any]
+    stdout: str
+    stderr: str
+
+    def checks(self, property_id: str) -> list[dict[str, Any]]:
+        """The checks of one property."""
+        return [c for c in self.report["checks"] if c["property_id"] == property_id]
+
+    def status(self, property_id: str) -> str:
+        """The property's status (the worst of its checks)."""
+        return str(self.report["properties"][property_id])
+
+
+def start_authsvc(workdir: Path) -> tuple[LiveServer, dict[str, str]]:
+    """authsvc with its default argon2 parameters, and the environment its profile's hooks read."""
+    database = Database.sqlite(workdir / "authsvc.db")
+    # Default hashing: the profile claims it (property 23) and a ~20 ms KDF makes the timing
+    # property meaningful; the whole run still takes a few seconds of hashing.
+    server = start_server(workdir, database, fast_hashing=False)
+    key = json.loads(server.env["AUTHSVC_SIGNING_KEYS"])[0]["secret"]
+    assert server.clock_file is not None
+    hook_env = {
+        "AUTHSVC_DATABASE_URL": database.url,
+        "AUTHSVC_CLOCK_OFFSET_FILE": str(server.clock_file),
+        "CONFORMANCE_JWT_KEY": key,
+    }
+    return server, hook_env
+
+
+@dataclass
+class AppServer:
+    """A uvicorn process this harness started."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://{HOST}:{self.port}"
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL to the process group it was started in (its pid)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def start_fastapi_users(workdir: Path) -> tuple[AppServer, dict[str, str]]:
+    """The fastapi-users example on a free port, and the environment its hooks read."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    app_env = {
+        "FASTAPI_USERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fastapi-users.db'}",
+        "FASTAPI_USERS_SECRET": secrets.token_urlsafe(48),
+        "FASTAPI_USERS_ARGON2": FASTAPI_USERS_ARGON2,
+    }
+    port = free_port()
+    log_path = workdir / "uvicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "--app-dir",
+                str(FASTAPI_USERS_APP),
+                "app:create_app",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+            ],
+            env={**os.environ, **app_env},
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = AppServer(process, port, log_path)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError("fastapi-users app did not start:\n" + log_path.read_text()[-3000:])
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{server.base_url}/healthz", timeout=2.0).status_code == 200:
+                return server, app_env
+        time.sleep(0.1)
+
+
+def run_suite(
+    url: str,
+    profile: Path,
+    env: Mapping[str, str],
+    *args: str,
+    timeout: float = SUITE_TIMEOUT,
+) -> Suite:
+    """``quality-gates conformance URL --profile FILE --format json`` in a child process."""
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [
+            sys.executable,
+            "-m",
+            "quality_gates",
+            "conformance",
+            url,
+            "--profile",
+            str(profile),
+            "--format",
+            "json",
+            *args,
+        ],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    try:
+        report = json.loads(done.stdout) if done.stdout.strip() else {}
+    except ValueError:
+        report = {}
+    return Suite(done.returncode, report, done.stdout, done.stderr)

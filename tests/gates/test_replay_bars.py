@@ -1,0 +1,260 @@
+"""The replay gate's bars: real candidate commits of authsvc, replayed against ``main``.
+
+Each candidate is one small patch, committed in a clone of this repository. The gate must fail
+each breaking candidate and name the segment it breaks, and pass an A/A run and a pure refactor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.gates._replay import Clone
+from tests.integration._postgres import PostgresServer, PostgresUnavailableError
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+@pytest.fixture(scope="session")
+def replay_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole session: the environments are built once."""
+    return tmp_path_factory.mktemp("replay-cache")
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Clone:
+    """A fresh clone of this repository on branch ``candidate``."""
+    return Clone(tmp_path / "clone")
+
+
+ACCOUNTS = "authsvc/services/accounts.py"
+HASHING = "authsvc/security/hashing.py"
+
+SCRYPT = """
+
+def _scrypt_hash(password: str) -> str:
+    salt = secrets.token_hex(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=2**12, r=8, p=1)
+    return f"scrypt${salt}${base64.b64encode(digest).decode('ascii')}"
+
+
+def _scrypt_verify(stored: str, password: str) -> bool:
+    _, salt, encoded = stored.split("$")
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=2**12, r=8, p=1)
+    return hmac.compare_digest(base64.b64encode(digest).decode("ascii"), encoded)
+"""
+
+
+def test_email_lowercased_on_login_only(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        ACCOUNTS,
+        "        canonical = canonical_email(email)\n        state = await",
+        "        canonical = email.lower()\n        state = await",
+        "login: look addresses up in lower case",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.summary.startswith("candidate fails login for ")
+    assert "email-whitespace" in outcome.summary
+    assert "email-unicode" in outcome.summary
+
+
+def test_pbkdf2_verifier_dropped(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        HASHING,
+        "            ok = _verify_pbkdf2(stored, password)",
+        "            ok = False  # PBKDF2 is obsolete",
+        "hashing: stop verifying PBKDF2",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert "segment legacy-pbkdf2 (100% of its accounts)" in outcome.summary
+    assert "bcrypt" not in outcome.summary
+
+
+def test_bcrypt_verifier_dropped(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        HASHING,
+        "            ok = _verify_bcrypt(stored, password)",
+        "            ok = False  # bcrypt is obsolete",
+        "hashing: stop verifying bcrypt",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert "segment legacy-bcrypt" in outcome.summary
+    assert "legacy-bcrypt-2y" in outcome.summary
+    assert "pbkdf2" not in outcome.summary
+
+
+def test_rehash_in_a_format_the_baseline_cannot_read(clone: Clone, replay_cache: Path) -> None:
+    source = (clone.path / HASHING).read_text(encoding="utf-8")
+    patched = (
+        source.replace(
+            "        return self._argon2.hash(password)", "        return _scrypt_hash(password)"
+        ).replace(
+            "        scheme = scheme_of(stored)\n        if scheme is None or not is_supported",
+            "        if stored.startswith('scrypt$'):\n"
+            "            ok = _scrypt_verify(stored, password)\n"
+            "            return VerifyResult(ok=ok, needs_upgrade=False, scheme='scrypt')\n"
+            "        scheme = scheme_of(stored)\n        if scheme is None or not is_supported",
+        )
+        + SCRYPT
+    )
+    assert patched.count("_scrypt_") == 4
+    (clone.path / HASHING).write_text(patched, encoding="utf-8")
+    clone.commit(HASHING, "hashing: scrypt for new hashes")
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.summary.startswith("after a rollback to the baseline, login fails for ")
+    assert "segment legacy-" in outcome.summary
+    assert outcome.result["metrics"]["regressions"] == 0  # the candidate itself works
+
+
+def test_signing_key_replaced_without_the_old_one(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        "authsvc/config.py",
+        "            return [(key.kid, key.secret.get_secret_value())"
+        " for key in self.signing_keys]",
+        "            return [\n"
+        "                (key.kid, __import__('hashlib').sha256(\n"
+        "                    b'v2:' + key.secret.get_secret_value().encode()).hexdigest())\n"
+        "                for key in self.signing_keys\n"
+        "            ]",
+        "tokens: derive a fresh signing key",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.summary.startswith("candidate fails me-old-token for ")
+    assert "segment live-session (100% of its accounts)" in outcome.summary
+
+
+def test_nfkc_normalisation_removed(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        "authsvc/security/passwords.py",
+        '    return unicodedata.normalize("NFKC", raw)',
+        "    return raw",
+        "passwords: compare exactly what was typed",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert "segment password-nfd (100% of its accounts)" in outcome.summary
+
+
+def test_a_a_run_passes(clone: Clone, replay_cache: Path) -> None:
+    outcome = clone.replay(replay_cache, "--aa")
+    assert outcome.code == 0, outcome.summary
+    assert outcome.summary.startswith("A/A: 60 accounts in 16 segments, no regression")
+    assert outcome.result["metrics"]["discordant_b"] == 0
+    assert outcome.result["metrics"]["discordant_c"] == 0
+
+
+def test_pure_refactor_passes(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        HASHING,
+        "        if scheme == PBKDF2_SHA256:\n            ok = _verify_pbkdf2(stored, password)\n"
+        "        else:\n            ok = _verify_bcrypt(stored, password)",
+        "        verifier = _verify_pbkdf2 if scheme == PBKDF2_SHA256 else _verify_bcrypt\n"
+        "        ok = verifier(stored, password)",
+        "hashing: pick the legacy verifier in one place",
+    )
+    clone.patch(
+        ACCOUNTS,
+        "        canonical = canonical_email(email)\n        state = await",
+        "        canonical = _canonical(email)\n        state = await",
+        "accounts: name the canonicalisation",
+    )
+    with (clone.path / ACCOUNTS).open("a", encoding="utf-8") as module:
+        module.write("\n\n_canonical = canonical_email\n")
+    clone.commit(ACCOUNTS, "accounts: the alias")
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 0, outcome.summary
+    assert outcome.result["metrics"]["regressions"] == 0
+    assert outcome.result["metrics"]["rollback_failures"] == 0
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL server (skipped without the binaries, unless CI requires it)."""
+    try:
+        server = PostgresServer.discover()
+    except PostgresUnavailableError as exc:
+        if os.environ.get("AUTHSVC_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"AUTHSVC_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {exc}")
+        pytest.skip(str(exc))
+    with server:
+        yield server
+
+
+@pytest.mark.postgres
+def test_on_postgresql_copies_come_from_a_template(
+    clone: Clone, replay_cache: Path, postgres: PostgresServer
+) -> None:
+    clone.patch(
+        HASHING,
+        "            ok = _verify_pbkdf2(stored, password)",
+        "            ok = False  # PBKDF2 is obsolete",
+        "hashing: stop verifying PBKDF2",
+    )
+    dsn = postgres.dsn()
+    outcome = clone.replay(replay_cache, "--database", "postgresql", "--postgres-dsn", dsn)
+    assert outcome.code == 1, outcome.summary
+    assert "segment legacy-pbkdf2 (100% of its accounts)" in outcome.summary
+    with psycopg.connect(dsn) as conn:  # the run dropped every database it made
+        names = [row[0] for row in conn.execute("SELECT datname FROM pg_database")]
+    assert not [name for name in names if name.startswith("qg_replay_")], names
+
+
+MIGRATION = '''"""Add users.nickname.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("nickname", sa.String(64), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("users", "nickname")
+'''
+
+
+def test_a_migration_the_baseline_cannot_roll_back_over(clone: Clone, replay_cache: Path) -> None:
+    """The baseline refuses to start on a database migrated past its own head."""
+    target = "authsvc/migrations/versions/0003_nickname.py"
+    (clone.path / target).write_text(MIGRATION, encoding="utf-8")
+    clone.add_and_commit(target, "users: a nickname column")
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.summary.startswith(
+        "after a rollback, the baseline does not start on the candidate's data:"
+    )
+    assert outcome.result["metrics"]["regressions"] == 0  # the candidate itself works
+
+
+def test_a_candidate_that_does_not_start(clone: Clone, replay_cache: Path) -> None:
+    clone.patch(
+        "authsvc/app.py",
+        "from __future__ import annotations\n",
+        "from __future__ import annotations\n\nimport authsvc.no_such_module  # noqa: F401\n",
+        "app: import a module that is not there",
+    )
+    outcome = clone.replay(replay_cache)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.summary.startswith("the candidate does not deploy on the baseline's data:")
+    assert "ModuleNotFoundError" in outcome.result["findings"][0]["message"]

@@ -1,0 +1,176 @@
+"""The replay gate's edges: policy keys, bad input, worktrees, environments and launchers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quality_gates.errors import InputError
+from quality_gates.gates import GATES
+from quality_gates.policy import parse_policy
+from quality_gates.replay.databases import SqliteDatabases
+from quality_gates.replay.worktree import baseline_worktree, lock_key, write_launchers
+from tests.gates._replay import PROFILE
+from tests.gates._repo import CLI, GitRepo
+
+KNOWN = tuple(GATES)
+
+
+def test_replay_and_canary_policy_keys() -> None:
+    policy = parse_policy(
+        {
+            "replay": {
+                "profile": "profiles/authsvc.toml",
+                "accounts": 60,
+                "segments": {"legacy-pbkdf2": 0, "current": 30},
+                "env": {"AUTHSVC_CLIENT_RATE_LIMIT": "0"},
+                "database": "postgresql",
+            },
+            "canary": {"canary_url": "http://127.0.0.1:8001/", "max_drop": 5},
+        },
+        KNOWN,
+    )
+    assert policy.replay.accounts == 60
+    assert dict(policy.replay.segments) == {"legacy-pbkdf2": 0.0, "current": 30.0}
+    assert policy.replay.env == (("AUTHSVC_CLIENT_RATE_LIMIT", "0"),)
+    assert policy.canary.canary_url == "http://127.0.0.1:8001"
+    assert policy.canary.max_drop == 5.0
+    assert policy.gates == KNOWN
+
+
+def test_every_bad_replay_key_is_listed() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_policy(
+            {
+                "replay": {
+                    "accounts": 0,
+                    "segments": {"legacy-pbkdf": 10},
+                    "database": "mysql",
+                    "mode": "ba",
+                    "acounts": 5,
+                },
+                "canary": {"metric": "login attempts", "alpha": 1.5, "baseline_url": "ftp://x"},
+            },
+            KNOWN,
+        )
+    assert caught.value.problems == (
+        "tool.quality_gates.replay.accounts: expected an integer 1-1000000, got 0",
+        "tool.quality_gates.replay.segments: legacy-pbkdf: unknown segment "
+        '(did you mean "legacy-pbkdf2"?)',
+        'tool.quality_gates.replay.database: expected one of "sqlite", "postgresql", got "mysql"',
+        'tool.quality_gates.replay.mode: expected one of "ab", "aa", got "ba"',
+        'tool.quality_gates.replay.acounts: unknown key (did you mean "accounts"?)',
+        'tool.quality_gates.canary.metric: expected a Prometheus metric name, got "login attempts"',
+        "tool.quality_gates.canary.alpha: expected a number between 0 and 1, got 1.5",
+        'tool.quality_gates.canary.baseline_url: expected an http:// or https:// URL, got "ftp://x"',
+    )
+
+
+def test_default_run_leaves_the_deploy_gates_out(cli: CLI, repo: GitRepo) -> None:
+    repo.write("README.md", "hello\n")
+    repo.commit("base")
+    run = cli("run", "--skip", "coverage")
+    assert "replay" not in run.out
+    assert "canary" not in run.out
+
+
+def test_without_a_profile_the_gate_is_skipped(cli: CLI, repo: GitRepo) -> None:
+    repo.write("pyproject.toml", '[tool.quality_gates]\ngates = ["replay"]\n')
+    repo.commit("base")
+    run = cli("run")
+    assert run.code == 0
+    assert (
+        "* replay: skipped (no replay profile: set [tool.quality_gates.replay] profile" in run.out
+    )
+
+
+def test_a_profile_without_launch_is_bad_input(cli: CLI, repo: GitRepo) -> None:
+    repo.write("profile.toml", PROFILE.split("[launch]")[0])
+    repo.commit("base")
+    run = cli("replay", "--profile", "profile.toml")
+    assert run.code == 2
+    assert "profile.toml: the replay needs a [launch] section" in run.err
+    missing = cli("replay", "--profile", "nope.toml")
+    assert missing.code == 2
+    assert "no such profile file" in missing.err
+
+
+def test_a_baseline_without_a_lock_is_bad_input(cli: CLI, repo: GitRepo, tmp_path: Path) -> None:
+    repo.write("profile.toml", PROFILE)
+    repo.commit("base")
+    run = cli(
+        "replay",
+        "--profile",
+        "profile.toml",
+        "--replay-baseline",
+        "HEAD",
+        "--replay-cache",
+        str(tmp_path / "c"),
+    )
+    assert run.code == 2
+    assert "baseline: no uv.lock in" in run.err
+    worktrees = repo.git("worktree", "list").strip().splitlines()
+    assert len(worktrees) == 1  # the baseline's worktree was removed again
+
+
+def test_option_values_are_checked(cli: CLI, repo: GitRepo) -> None:
+    assert cli("replay", "--accounts", "0").code == 2
+    assert cli("replay", "--database", "oracle").code == 2
+
+
+def test_worktree_is_removed_after_use(repo: GitRepo, tmp_path: Path) -> None:
+    repo.write("a.txt", "one\n")
+    first = repo.commit("one")
+    repo.write("a.txt", "two\n")
+    repo.commit("two")
+    with baseline_worktree(repo.path, first, tmp_path / "cache") as path:
+        assert (path / "a.txt").read_text() == "one\n"
+        assert len(repo.git("worktree", "list").splitlines()) == 2
+    assert not path.exists()
+    assert len(repo.git("worktree", "list").splitlines()) == 1
+
+
+def test_lock_key_follows_the_lock(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text("version = 1\n")
+    before = lock_key(lock, "/usr/bin/python3")
+    assert lock_key(lock, "/usr/bin/python3") == before
+    assert lock_key(lock, "/opt/python3.12") != before
+    lock.write_text("version = 1\n# a dependency bump\n")
+    assert lock_key(lock, "/usr/bin/python3") != before
+
+
+def test_launchers_run_the_entry_points(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project.scripts]\nhello = "greet.cli:main"\nbad-entry = "x y"\n')
+    (tmp_path / "greet").mkdir()
+    (tmp_path / "greet" / "__init__.py").write_text("")
+    (tmp_path / "greet" / "cli.py").write_text("def main():\n    print('hi')\n    return 3\n")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    names = write_launchers(pyproject, venv, tmp_path / "bin")
+    assert names == ["hello"]
+    done = subprocess.run(  # noqa: S603 - the launcher just written
+        [str(tmp_path / "bin" / "hello")],
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (3, "hi\n")
+
+
+def test_sqlite_copies_carry_the_write_ahead_log(tmp_path: Path) -> None:
+    dbs = SqliteDatabases(tmp_path)
+    dbs.path("seed").write_bytes(b"main")
+    Path(f"{dbs.path('seed')}-wal").write_bytes(b"wal")
+    Path(f"{dbs.path('copy')}-shm").write_bytes(b"stale")
+    dbs.copy("seed", "copy")
+    assert dbs.path("copy").read_bytes() == b"main"
+    assert Path(f"{dbs.path('copy')}-wal").read_bytes() == b"wal"
+    assert not Path(f"{dbs.path('copy')}-shm").exists()
+    assert dbs.url("copy") == f"sqlite:///{dbs.path('copy')}"
