@@ -37,7 +37,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LOGIN_OUTCOMES = ("success", "bad_credentials", "locked", "rate_limited", "error")
 REGISTRATION_OUTCOMES = ("created", "duplicate", "rejected", "error")
 REFRESH_OUTCOMES = ("success", "invalid", "reused", "revoked", "expired", "error")
-HASH_UPGRADE_OUTCOMES = ("upgraded", "conflict", "error")
+HASH_UPGRADE_OUTCOMES = ("upgraded", "conflict", "error", "skipped")
 LEGACY_SCHEMES = ("argon2id", "pbkdf2_sha256", "bcrypt")
 
 # Login is one argon2id verification (tens of milliseconds) plus a few queries; the

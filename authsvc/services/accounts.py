@@ -17,7 +17,13 @@ from typing import NoReturn
 from authsvc.clock import Clock
 from authsvc.logs import log_event
 from authsvc.metrics import Metrics
-from authsvc.security.hashing import PasswordHasher
+from authsvc.security.hashing import (
+    BCRYPT,
+    BCRYPT_MAX_BYTES,
+    UNKNOWN,
+    PasswordHasher,
+    VerifyResult,
+)
 from authsvc.security.identifiers import canonical_email, email_problem
 from authsvc.security.passwords import (
     PASSWORD_TOO_LONG,
@@ -171,17 +177,38 @@ class AccountService:
         if too_long:
             await self._failed(canonical, "password_too_long")
         if user is None:
-            await self._offload.hash(self._hasher.dummy_verify, normalized)
+            # As many verifications as a known account with a wrong password (see _verify).
+            for _ in range(1 if password == normalized else 2):
+                await self._offload.hash(self._hasher.dummy_verify, normalized)
             await self._failed(canonical, "unknown_account")
-        result = await self._offload.hash(self._hasher.verify, user.password_hash, normalized)
+        result, verified_form = await self._verify(user.password_hash, password, normalized)
         if not result.ok:
             await self._failed(canonical, "wrong_password")
         if user.disabled:
             await self._failed(canonical, "account_disabled")
         upgrade = None
-        if want_upgrade and result.needs_upgrade:
-            upgrade = await self._new_hash(user.password_hash, normalized, result.scheme)
+        # A hash of the as-typed form is replaced too, so the fallback is needed only once.
+        if want_upgrade and (result.needs_upgrade or verified_form != normalized):
+            if _upgrade_would_guess(result.scheme, verified_form):
+                self._metrics.hash_upgrade(result.scheme, "skipped")
+                log_event("hash_upgrade", outcome="skipped", reason="bcrypt_over_72_bytes")
+            else:
+                upgrade = await self._new_hash(user.password_hash, normalized, result.scheme)
         return Verified(user=user, scheme=result.scheme, upgrade=upgrade)
+
+    async def _verify(self, stored: str, raw: str, normalized: str) -> tuple[VerifyResult, str]:
+        """Verify ``normalized``; if that fails, fall back to the password as typed.
+
+        Hashes this service makes are of the NFKC form. Imported hashes (Django's PBKDF2,
+        bcrypt, another system's argon2id) are of whatever the user typed on the old
+        system, so a password that NFKC changes (fullwidth letters, superscripts,
+        decomposed accents) would never verify against them. The upgrade that follows a
+        success stores the NFKC form, so a legitimate user needs the fallback once.
+        """
+        result = await self._offload.hash(self._hasher.verify, stored, normalized)
+        if result.ok or raw == normalized or result.scheme == UNKNOWN:
+            return result, normalized
+        return await self._offload.hash(self._hasher.verify, stored, raw), raw
 
     async def _new_hash(
         self, old_hash: str, normalized: str, scheme: str
@@ -256,3 +283,12 @@ class AccountService:
             log_event("password_change", outcome="rejected", reason="concurrent_change")
             raise CurrentPasswordRejected("concurrent_change")
         log_event("password_change", outcome="changed", user_id=user.id)
+
+
+def _upgrade_would_guess(scheme: str, verified_form: str) -> bool:
+    """bcrypt checks only the first 72 bytes: a password longer than that "verified" even
+    if its tail was mistyped, and re-hashing it would lock the owner out with their real
+    password. Such accounts stay on bcrypt until a password change."""
+    return (
+        scheme == BCRYPT and len(verified_form.encode("utf-8", "surrogatepass")) > BCRYPT_MAX_BYTES
+    )

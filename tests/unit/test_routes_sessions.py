@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 from authsvc.app import create_app
 from authsvc.clock import ManualClock
 from authsvc.config import Settings
-from authsvc.security.hashing import PasswordHasher, make_bcrypt, make_pbkdf2_sha256
+from authsvc.security.hashing import Argon2Params, PasswordHasher, make_bcrypt, make_pbkdf2_sha256
 from authsvc.security.identifiers import canonical_email
+from authsvc.security.passwords import normalize_password
 from authsvc.store.db import Database, make_engine
 from authsvc.store.models import login_throttle, users
 from authsvc.store.records import UserRecord
@@ -175,6 +176,63 @@ async def test_unknown_account_costs_one_verification(
     counting.calls.clear()
     await api.login(EMAIL, "wrong password!")
     assert counting.calls == ["verify"]
+
+
+async def test_a_password_nfkc_changes_costs_two_verifications_either_way(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The as-typed fallback costs a second verification; an unknown account pays it too,
+    so the fallback does not reveal which addresses have an account."""
+    await api.register()
+    counting = _count_hashing(app, monkeypatch)
+    typed = "\uff57\uff52\uff4f\uff4e\uff47 password"  # fullwidth "wrong": NFKC changes it
+    await api.login("nobody@example.com", typed)
+    assert counting.calls == ["dummy_verify", "dummy_verify"]
+    counting.calls.clear()
+    await api.login(EMAIL, typed)
+    assert counting.calls == ["verify", "verify"]
+
+
+@pytest.mark.incident("INC-2024-05-25")
+@pytest.mark.parametrize(
+    "make_hash",
+    [
+        lambda pw: make_pbkdf2_sha256(pw, iterations=1000),
+        lambda pw: make_bcrypt(pw, rounds=4, prefix="2y"),
+        lambda pw: PasswordHasher(Argon2Params(memory_cost=256, time_cost=1)).hash(pw),
+    ],
+    ids=["pbkdf2_sha256", "bcrypt-2y", "argon2id-imported"],
+)
+async def test_imported_hash_of_the_password_as_typed_logs_in(
+    api: Api, repo: Repository, clock: ManualClock, make_hash: Callable[[str], str]
+) -> None:
+    """Legacy systems hashed what the user typed, not its NFKC form: such a user logs in,
+    and the hash is replaced by argon2id of the NFKC form (one fallback, ever)."""
+    typed = "\uff30assword\u00b2\uff10\uff12 Jose\u0301"  # fullwidth, superscript, NFD accent
+    assert normalize_password(typed) != typed
+    _seed(repo, clock, "typed@example.com", make_hash(typed))
+    assert (await api.login("typed@example.com", typed)).status_code == 200
+    upgraded = _stored_hash(repo, "typed@example.com")
+    assert upgraded.startswith("$argon2id$")
+    assert (
+        PasswordHasher(Argon2Params(memory_cost=256, time_cost=1))
+        .verify(upgraded, normalize_password(typed))
+        .ok
+    )
+    assert (await api.login("typed@example.com", typed)).status_code == 200
+
+
+async def test_no_upgrade_from_a_bcrypt_login_over_72_bytes(
+    api: Api, repo: Repository, clock: ManualClock
+) -> None:
+    """bcrypt verified only 72 bytes: re-hashing what was typed could store a typo and
+    lock the owner out, so the account stays on bcrypt and both spellings keep working."""
+    real = "p" * 72 + "-the real tail"
+    legacy = make_bcrypt(real, rounds=4)
+    _seed(repo, clock, "long@example.com", legacy)
+    assert (await api.login("long@example.com", "p" * 72 + "-a typo")).status_code == 200
+    assert _stored_hash(repo, "long@example.com") == legacy
+    assert (await api.login("long@example.com", real)).status_code == 200
 
 
 async def test_too_long_password_at_login_is_not_hashed(
