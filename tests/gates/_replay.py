@@ -103,6 +103,19 @@ def _git(path: Path, *args: str) -> str:
     return done.stdout
 
 
+def _without_replay_policy(text: str) -> str:
+    """The repository's own pyproject minus its replay tables, which POLICY replaces."""
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith(
+                ("[tool.quality_gates.replay]", "[tool.quality_gates.replay.")
+            )
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 @dataclass
 class Outcome:
     """One gate run: exit code and the replay's JSON result."""
@@ -124,8 +137,9 @@ class Clone:
         _git(path.parent, "clone", "--quiet", str(REPO_ROOT), path.name)
         _git(path, "checkout", "--quiet", "-b", "candidate")
         (path / "replay-profile.toml").write_text(PROFILE, encoding="utf-8")
-        with (path / "pyproject.toml").open("a", encoding="utf-8") as pyproject:
-            pyproject.write(POLICY.format(accounts=accounts))
+        pyproject = path / "pyproject.toml"
+        text = _without_replay_policy(pyproject.read_text(encoding="utf-8"))
+        pyproject.write_text(text + POLICY.format(accounts=accounts), encoding="utf-8")
 
     def patch(self, relative: str, old: str, new: str, message: str) -> None:
         """Replace ``old`` (which must occur exactly once) in a tracked file, and commit it."""
