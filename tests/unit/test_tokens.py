@@ -323,6 +323,23 @@ def test_configuration_is_validated(clock: ManualClock) -> None:
     SigningKey("k", "\u00e9" * 16)  # 16 code points, but 32 bytes in UTF-8: allowed
     with pytest.raises(ValueError, match="id"):
         SigningKey("", "s" * 32)
+    with pytest.raises(ValueError, match="issuer and audience"):
+        TokenService([K1], issuer="", audience=AUDIENCE, clock=clock)
+    with pytest.raises(ValueError, match="access_ttl"):
+        _service(clock, access_ttl=timedelta(milliseconds=999))
+
+
+def test_tokens_are_never_issued_without_a_subject_or_session(service: TokenService) -> None:
+    """A token for nobody, or for no session, could never be revoked: refuse to make it."""
+    with pytest.raises(ValueError, match="sub and sid"):
+        service.issue_access(sub="", sid="session-1")
+    with pytest.raises(ValueError, match="sub and sid"):
+        service.issue_access(sub="user-1", sid="")
+
+
+def test_a_validly_signed_token_with_an_absurd_expiry_is_malformed(service: TokenService) -> None:
+    """An expiry past the calendar's end is not "valid for ever": it is refused, not a 500."""
+    assert _reason(service, _sign(_claims(exp=1e300))) == "malformed"
 
 
 def test_signing_key_repr_hides_the_secret() -> None:
