@@ -34,7 +34,8 @@ def _sync(session: nox.Session, *groups: str) -> None:
 
 def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     """Run the test suite under coverage and leave reports in ``reports/``."""
-    _sync(session, "test")
+    # mutmut too: the mutation gate's own tests drive it, and `gate` runs the gate.
+    _sync(session, "test", "mutation")
     REPORTS.mkdir(exist_ok=True)
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
     session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
@@ -127,6 +128,13 @@ _gate_session("checklist", needs_tests=False)
 _gate_session("coverage", needs_tests=True)
 _gate_session("api-compat", needs_tests=False)
 _gate_session("incidents", needs_tests=True)
+
+
+@nox.session(python=PYTHON, default=False, tags=["gates"])
+def mutation(session: nox.Session) -> None:
+    """Mutation-test the critical functions changed since the baseline (``-- --all``: all)."""
+    _sync(session, "mutation")
+    session.run("quality-gates", "mutation", *GATE_REPORTS, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False, tags=["gates"])

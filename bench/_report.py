@@ -46,9 +46,9 @@ def level_line(level: dict[str, Any]) -> str:
 def print_run(run: dict[str, Any]) -> None:
     """A short human-readable summary of one database's run."""
     me, timing = run["me_during_flood"], run["failure_timing"]
-    disturbed = " (DISTURBED by other load)" if run["best_ratio_disturbed"] else ""
+    note = f" ({run['best_ratio_note']})" if run["best_ratio_note"] else ""
     print(
-        f"   best ratio {run['best_ratio']:.2f}{disturbed}, best CPU efficiency "
+        f"   best ratio {run['best_ratio']:.2f}{note}, best CPU efficiency "
         f"{run['best_cpu_efficiency']:.2f}\n"
         f"   /v1/me during a c={me['flood_concurrency']} flood "
         f"({me['flood_logins_per_s']:.1f} logins/s): p50 {me['p50_ms']:.1f} ms, "
@@ -77,7 +77,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "CPU shares are of all cores over the phase; *other* is load the benchmark did not "
         "cause (the machine is shared), and a level with more than 10% of it is marked "
-        "*disturbed* and left out of the best ratio.",
+        "*disturbed*.",
         "",
         "| database | concurrency | logins/s | ratio to raw | p50 ms | p99 ms | CPU ms/login "
         "| CPU efficiency | service CPU | database CPU | generator CPU | other CPU | statuses |",
@@ -110,10 +110,11 @@ def markdown(results: dict[str, Any]) -> str:
             run["argon2"],
             run["raw"],
         )
+        note = f" ({run['best_ratio_note']})" if run["best_ratio_note"] else ""
         lines.append(
             f"| {run['database']} | m={a2['m']},t={a2['t']},p={a2['p']} | "
             f"{raw['verify_per_s']:.1f} | {raw['cpu_ms_per_verify']:.1f} | "
-            f"{run['best_ratio']:.2f}{' (disturbed)' if run['best_ratio_disturbed'] else ''} | "
+            f"{run['best_ratio']:.2f}{note} | "
             f"{me['p50_ms']:.1f} / {me['p99_ms']:.1f} | "
             f"{timing['success_median_ms']:.1f} / {timing['unknown_median_ms']:.1f} "
             f"({timing['unknown_delta_pct']:+.1f}%) / {timing['wrong_median_ms']:.1f} "

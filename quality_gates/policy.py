@@ -17,6 +17,9 @@ from typing import Any
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
+from quality_gates.mutation.policy import SECTION_TYPES as MUTATION_SECTION_TYPES
+from quality_gates.mutation.policy import SECTIONS as MUTATION_SECTIONS
+from quality_gates.mutation.policy import MutationPolicy
 from quality_gates.policy_deploy import SECTION_TYPES as DEPLOY_SECTION_TYPES
 from quality_gates.policy_deploy import SECTIONS as DEPLOY_SECTIONS
 from quality_gates.policy_deploy import CanaryPolicy, ReplayPolicy
@@ -96,6 +99,7 @@ class Policy:
     incidents: IncidentsPolicy = field(default_factory=IncidentsPolicy)
     replay: ReplayPolicy = field(default_factory=ReplayPolicy)
     canary: CanaryPolicy = field(default_factory=CanaryPolicy)
+    mutation: MutationPolicy = field(default_factory=MutationPolicy)
 
 
 def _as_is(raw: object) -> object:
@@ -149,6 +153,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, v.Converter]]] = {
         {"directory": v.text, "junit": v.string, "marker": v.text},
     ),
     **DEPLOY_SECTIONS,
+    **MUTATION_SECTIONS,
 }
 _ITEM: dict[str, v.Converter] = {"id": v.text, "text": v.text, "paths": v.glob_list}
 
@@ -237,6 +242,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "api_compat": ApiCompatPolicy,
     "incidents": IncidentsPolicy,
     **DEPLOY_SECTION_TYPES,
+    **MUTATION_SECTION_TYPES,
 }
 
 

@@ -7,6 +7,7 @@ each with its key path, and reports unknown keys too.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import difflib
 import json
@@ -181,3 +182,24 @@ def check_table(
             problems.append(problem(f"{keypath}.{key}", exc, raw))
     problems.extend(f"{keypath}.{key}: missing (required)" for key in required if key not in table)
     return values
+
+
+def argument(
+    converter: Converter, read: Callable[[str], object] = float
+) -> Callable[[str], object]:
+    """An argparse ``type`` running the same check as a policy key: ``read`` then ``converter``.
+
+    A flag that overrides a policy key must refuse what the key refuses, with the same words.
+    """
+    names: dict[object, str] = {int: "an integer", float: "a number"}
+
+    def parse(text: str) -> object:
+        try:
+            return converter(read(text))
+        except Invalid as exc:
+            raise argparse.ArgumentTypeError(f"expected {exc.expected}") from None
+        except ValueError:
+            expected = names.get(read, "a value")
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+    return parse

@@ -2,8 +2,9 @@
 
 A gate is a module exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(ctx) -> GateResult``. Options a gate adds are policy overrides when their ``dest`` is a
-dotted policy key (``coverage.fail_under``); ``None`` means "not given". To add a gate (mutation,
-replay, canary...), write the module and add it to ``_MODULES``: mypy checks that it fits.
+dotted policy key (``coverage.fail_under``); ``None`` means "not given". To add a gate, write the
+module, add it to ``_MODULES`` and its policy section to ``quality_gates.policy``: mypy checks
+that it fits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import argparse
 from typing import Protocol
 
 from quality_gates.context import GateContext
-from quality_gates.gates import api_compat, canary, checklist, coverage, incidents, replay
+from quality_gates.gates import (
+    api_compat,
+    canary,
+    checklist,
+    coverage,
+    incidents,
+    mutation,
+    replay,
+)
 from quality_gates.result import GateResult
 
 
@@ -29,9 +38,17 @@ class Gate(Protocol):
         """Judge the repository; raise ``InputError`` for bad input."""
 
 
-_MODULES: tuple[Gate, ...] = (checklist, coverage, api_compat, incidents, replay, canary)
+_MODULES: tuple[Gate, ...] = (
+    checklist,
+    coverage,
+    api_compat,
+    incidents,
+    mutation,
+    replay,
+    canary,
+)
 GATES: dict[str, Gate] = {gate.NAME: gate for gate in _MODULES}
 #: What ``run`` runs when the policy lists no ``gates``: the pre-merge gates that are cheap
-#: enough for every change. ``replay`` (minutes) and ``canary`` (a deploy-time monitor) are
-#: opt-in through the policy's ``gates`` or their own command.
+#: enough for every change. ``mutation`` and ``replay`` (minutes) and ``canary`` (a deploy-time
+#: monitor) are opt-in through the policy's ``gates`` or their own command.
 DEFAULT_GATES: tuple[str, ...] = ("checklist", "coverage", "api-compat", "incidents")

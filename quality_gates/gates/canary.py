@@ -34,20 +34,6 @@ EXIT_INCONCLUSIVE = 4
 MAX_SCRAPE_FAILURES = 3
 
 
-def _arg(converter: v.Converter, read: Callable[[str], object] = float) -> Callable[[str], object]:
-    """An argparse type from a policy converter: the same checks as the policy key."""
-
-    def parse(text: str) -> object:
-        try:
-            return converter(read(text))
-        except v.Invalid as exc:
-            raise argparse.ArgumentTypeError(f"expected {exc.expected}") from None
-        except ValueError:
-            raise argparse.ArgumentTypeError("expected a number") from None
-
-    return parse
-
-
 def add_arguments(parser: argparse._ActionsContainer) -> None:
     """Options usable in ``run`` and ``canary`` (policy keys under ``canary.``)."""
     for flag, key, meta, text in (
@@ -58,7 +44,7 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
             flag,
             metavar=meta,
             dest=override_dest(f"canary.{key}"),
-            type=_arg(http_url, str),
+            type=v.argument(http_url, str),
             default=None,
             help=text,
         )
@@ -72,7 +58,7 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
             flag,
             metavar="N",
             dest=override_dest(f"canary.{key}"),
-            type=_arg(v.positive_number if key in ("interval", "duration") else v.percent),
+            type=v.argument(v.positive_number if key in ("interval", "duration") else v.percent),
             default=None,
             help=text,
         )
@@ -80,7 +66,7 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         "--min-sample",
         metavar="N",
         dest=override_dest("canary.min_sample"),
-        type=_arg(bounded_int(1, 1_000_000_000), int),
+        type=v.argument(bounded_int(1, 1_000_000_000), int),
         default=None,
         help="login attempts each version needs (default 100)",
     )
@@ -108,7 +94,7 @@ def add_subcommands(
         "--baseline",
         metavar="URL",
         dest=override_dest("canary.baseline_url"),
-        type=_arg(http_url, str),
+        type=v.argument(http_url, str),
         default=None,
         help="the baseline's base URL",
     )
@@ -116,7 +102,7 @@ def add_subcommands(
         "--canary",
         metavar="URL",
         dest=override_dest("canary.canary_url"),
-        type=_arg(http_url, str),
+        type=v.argument(http_url, str),
         default=None,
         help="the canary's base URL",
     )

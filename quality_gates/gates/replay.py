@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from quality_gates import git
@@ -36,18 +35,6 @@ NAME = "replay"
 HELP = "differential replay: baseline and candidate side by side on a realistic user population"
 
 
-def _typed(converter: v.Converter, *, number: bool = True) -> Callable[[str], object]:
-    def parse(text: str) -> object:
-        try:
-            return converter(int(text) if number else text)
-        except v.Invalid as exc:
-            raise argparse.ArgumentTypeError(f"expected {exc.expected}") from None
-        except ValueError:
-            raise argparse.ArgumentTypeError("expected an integer") from None
-
-    return parse
-
-
 def add_arguments(parser: argparse._ActionsContainer) -> None:
     """Options overriding ``[tool.quality_gates.replay]`` keys."""
 
@@ -67,14 +54,16 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         "--accounts",
         "accounts",
         "population size (default 1000)",
-        type=_typed(bounded_int(1, 1_000_000)),
+        type=v.argument(bounded_int(1, 1_000_000), int),
     )
-    option("--seed", "seed", "population seed (default 0)", type=_typed(v.non_negative_int))
+    option(
+        "--seed", "seed", "population seed (default 0)", type=v.argument(v.non_negative_int, int)
+    )
     option(
         "--max-regressions",
         "threshold",
         "regressed requests tolerated (default 0)",
-        type=_typed(v.non_negative_int),
+        type=v.argument(v.non_negative_int, int),
     )
     option(
         "--database",
@@ -97,13 +86,13 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         "--concurrency",
         "concurrency",
         "accounts in flight (default 4)",
-        type=_typed(bounded_int(1, 64)),
+        type=v.argument(bounded_int(1, 64), int),
     )
     option(
         "--replay-timeout",
         "timeout",
         "time budget, seconds (default 1800)",
-        type=_typed(v.positive_number),
+        type=v.argument(v.positive_number),
     )
     option("--replay-cache", "cache_dir", "cache for environments and populations", metavar="DIR")
     parser.add_argument(

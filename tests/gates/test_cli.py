@@ -87,7 +87,7 @@ def test_every_policy_problem_is_listed(cli: CLI, committed: GitRepo) -> None:
         [tool.quality_gates]
         baseline_fallback = "HEAD~2"
         critical_paths = "authsvc/**"
-        gates = ["coverage", "mutation"]
+        gates = ["coverage", "mutants"]
 
         [tool.quality_gates.coverage]
         fail_under = "high"
@@ -109,8 +109,8 @@ def test_every_policy_problem_is_listed(cli: CLI, committed: GitRepo) -> None:
         '"HEAD~1", "none", "error", got "HEAD~2"',
         "quality-gates: error: tool.quality_gates.critical_paths: expected a list of non-empty "
         'strings, got "authsvc/**"',
-        "quality-gates: error: tool.quality_gates.gates: unknown gate 'mutation' (known: "
-        "checklist, coverage, api-compat, incidents, replay, canary)",
+        "quality-gates: error: tool.quality_gates.gates: unknown gate 'mutants' (known: "
+        "checklist, coverage, api-compat, incidents, mutation, replay, canary)",
         "quality-gates: error: tool.quality_gates.checklist.min_approvals: expected an integer "
         ">= 0, got -1",
         "quality-gates: error: tool.quality_gates.checklist.items[0].text: expected a non-empty "

@@ -43,7 +43,7 @@ from tests.integration._procfs import (
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 60.0
-STOP_TIMEOUT = 15.0
+STOP_TIMEOUT = 30.0  # graceful: uvicorn stops its workers, coverage and authsvc clean up
 # Small argon2id parameters keep integration tests fast; the benchmark uses the defaults.
 FAST_ARGON2 = {
     "AUTHSVC_ARGON2_MEMORY_COST": "1024",

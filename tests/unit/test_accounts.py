@@ -96,6 +96,36 @@ async def test_invalid_emails_do_not_touch_the_throttle(services: Services) -> N
     assert services.repo.login_state("x" * 300, services.sessions._clock.now()).locked_until is None
 
 
+@pytest.mark.parametrize(
+    ("email", "password", "verifications"),
+    [
+        ("x" * 300, PASSWORD, 1),  # as costly as an account that might exist
+        ("no-at-sign", PASSWORD, 1),
+        ("x" * 300, "p" * 2000, 0),  # refused before hashing, as for any address
+    ],
+)
+async def test_a_refused_address_costs_one_verification(
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    email: str,
+    password: str,
+    verifications: int,
+) -> None:
+    """An address that cannot exist is not answered faster than one that might (timing)."""
+    calls: list[str] = []
+    real = services.accounts._hasher.dummy_verify
+
+    def counted(normalized: str) -> None:
+        calls.append(normalized)
+        real(normalized)
+
+    monkeypatch.setattr(services.accounts._hasher, "dummy_verify", counted)
+    with pytest.raises(LoginRefused) as info:
+        await services.accounts.check_password(email, password)
+    assert info.value.reason == "invalid_email"
+    assert len(calls) == verifications
+
+
 async def test_upgrade_failure_does_not_fail_the_login(
     services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

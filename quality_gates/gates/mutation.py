@@ -1,0 +1,198 @@
+"""The mutation gate: mutmut 3 on the critical functions a change touches.
+
+The changed lines since the baseline are mapped to the functions enclosing them in the Python
+files of the critical paths (``mutation.paths`` narrows them); mutmut mutates those functions
+in a temporary copy of the repository and runs the tests that call them. ``--all`` takes every
+function of those files instead. The score is killed / (killed + survived + timeout); mutants
+no test calls, and suspicious or interrupted results, make the gate an error, never a pass.
+Surviving mutants are findings with their ``path:line`` and diff, unless the survivors file
+accepts them (with a reason, until an expiry date). See docs/mutation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from quality_gates import validate as v
+from quality_gates.context import GateContext
+from quality_gates.errors import InputError
+from quality_gates.git import list_files
+from quality_gates.mutation import runner
+from quality_gates.mutation.policy import MutationPolicy, children
+from quality_gates.mutation.progress import Progress
+from quality_gates.mutation.scope import Scope, candidate, changed_scope, full_scope, touched_lines
+from quality_gates.mutation.survivors import Accepted, load_survivors
+from quality_gates.mutation.verdict import Rules, judge
+from quality_gates.policy import override_dest
+from quality_gates.result import Finding, GateResult
+
+NAME = "mutation"
+HELP = "mutation testing (mutmut 3) of the critical functions the change touches"
+
+
+def add_arguments(parser: argparse._ActionsContainer) -> None:
+    """Options overriding ``[tool.quality_gates.mutation]`` keys."""
+    parser.add_argument(
+        "--all",
+        dest=override_dest("mutation.scope"),
+        action="store_const",
+        const="all",
+        default=None,
+        help="mutate every function of the critical paths, not only the changed ones",
+    )
+    for flag, key, meta, kind, text in (
+        ("--mutation-threshold", "threshold", "PCT", v.argument(v.percent, float), "minimum score"),
+        ("--survivors", "survivors", "PATH", str, "accepted survivors file (TOML)"),
+        (
+            "--mutation-budget",
+            "time_budget_seconds",
+            "SECONDS",
+            v.argument(v.positive_number, float),
+            "time budget; past it the rest is sampled",
+        ),
+        ("--mutation-seed", "seed", "N", v.argument(v.non_negative_int, int), "sampling seed"),
+        ("--mutmut-python", "python", "PATH", str, "interpreter that has mutmut 3"),
+        (
+            "--mutation-max-children",
+            "max_children",
+            "N",
+            v.argument(children, int),
+            "parallel runs",
+        ),
+    ):
+        parser.add_argument(
+            flag,
+            metavar=meta,
+            type=kind,
+            dest=override_dest(f"mutation.{key}"),
+            default=None,
+            help=f"{text} (policy: mutation.{key})",
+        )
+
+
+def _read(ctx: GateContext, paths: list[str]) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for path in paths:
+        try:
+            sources[path] = ctx.path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from None
+    return sources
+
+
+def _scope(ctx: GateContext, policy: MutationPolicy) -> tuple[Scope, dict[str, str], str]:
+    """The scope, the sources read, and why nothing is in scope when that is so."""
+    paths = policy.paths or ctx.policy.critical_paths
+    where = ", ".join(paths)
+    skip = ctx.policy.test_paths + policy.exclude
+    if policy.scope == "all":
+        files = [p for p in list_files(ctx.repo) if candidate(p, paths, skip)]
+        sources = _read(ctx, [p for p in files if ctx.path(p).is_file()])
+        return full_scope(sources), sources, f"no Python function in {where}"
+    changed = [
+        f.path for f in ctx.changes.files if f.status != "D" and candidate(f.path, paths, skip)
+    ]
+    sources = _read(ctx, [p for p in changed if ctx.path(p).is_file()])
+    scope = changed_scope(sources, touched_lines(ctx.changes.diff_text))
+    if not sources:
+        return scope, sources, f"no change to Python code in {where} since {ctx.baseline.label}"
+    return scope, sources, f"no changed function mutmut can mutate in {where}"
+
+
+def _scope_notes(scope: Scope) -> list[Finding]:
+    """Info findings on the changed code mutmut cannot mutate."""
+    notes = [
+        Finding(
+            f"{function.qualname} is not mutated: {function.skip}",
+            function.path,
+            function.start,
+            "info",
+            "not-mutated",
+        )
+        for function in scope.skipped
+    ]
+    for path, lines in sorted(scope.outside.items()):
+        shown = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
+        notes.append(
+            Finding(
+                f"changed lines outside any function are not mutated by mutmut 3: {shown}",
+                path,
+                lines[0],
+                "info",
+                "not-mutated",
+            )
+        )
+    return notes
+
+
+def _expired_notes(accepted: list[Accepted], shown: str, today: dt.date) -> list[Finding]:
+    return [
+        Finding(f"{e.label} expired on {e.expires}", shown, None, "warning", "survivor-expired")
+        for e in accepted
+        if e.expired(today)
+    ]
+
+
+def run(ctx: GateContext) -> GateResult:
+    """Judge the tests' strength on the changed critical functions."""
+    policy = ctx.policy.mutation
+    if not (policy.paths or ctx.policy.critical_paths):
+        return GateResult(
+            NAME, "skipped", reason="no critical_paths (or mutation.paths) in the policy"
+        )
+    today = dt.datetime.now(dt.UTC).date()
+    survivors_path = ctx.path(policy.survivors) if policy.survivors else None
+    accepted = (
+        load_survivors(survivors_path, policy.survivors)
+        if survivors_path is not None and survivors_path.is_file()
+        else []
+    )
+    findings = ctx.baseline_findings() if policy.scope == "changed" else []
+    scope, sources, nothing = _scope(ctx, policy)
+    not_mutated = _scope_notes(scope)
+    notes = not_mutated + _expired_notes(accepted, policy.survivors, today)
+    if not scope.functions:
+        return GateResult(NAME, "skipped", reason=nothing, findings=findings + notes)
+    python = policy.python or sys.executable
+    if "/" in python and not Path(python).is_absolute():  # relative to the repository
+        python = str(ctx.path(python).absolute())
+    settings = runner.Settings(
+        python=python,
+        tests=policy.tests,
+        pytest_args=policy.pytest_args,
+        budget=policy.time_budget_seconds,
+        seed=policy.seed,
+        max_children=policy.max_children,
+    )
+    progress = Progress.for_terminal(sys.stderr, ctx.environ)
+    outcome = runner.run(ctx.repo, scope, settings, ctx.environ, progress)
+    if not outcome.mutants and not outcome.failure:
+        functions = len(scope.functions)
+        reason = f"mutmut made no mutant of the {functions} function(s) in scope"
+        return GateResult(NAME, "skipped", reason=reason, findings=findings + notes)
+    lines = {path: text.splitlines() for path, text in sources.items()}
+    verdict = judge(scope, outcome, accepted, lines, _rules(policy, today))
+    return GateResult(
+        NAME,
+        verdict.status,
+        summary=verdict.summary,
+        reason=verdict.reason,
+        findings=findings + verdict.findings + not_mutated,
+        metrics={"baseline": ctx.baseline.label, **verdict.metrics}
+        if policy.scope == "changed"
+        else verdict.metrics,
+        tables=verdict.tables,
+    )
+
+
+def _rules(policy: MutationPolicy, today: dt.date) -> Rules:
+    return Rules(
+        threshold=policy.threshold,
+        survivors_file=policy.survivors,
+        seed=policy.seed,
+        budget=policy.time_budget_seconds,
+        today=today,
+    )
