@@ -3,6 +3,8 @@
 The ``[launch]`` command runs in a session (process group) of its own with the version's
 environment; the server is ready when ``ready_path`` answers 200. Stopping signals only that
 group: SIGTERM first, so the service shuts down cleanly and flushes its database, then SIGKILL.
+authsvc's integration-test harness (``tests/integration/_servers.py``) starts its servers with
+:func:`start_server` too, and adds its own wait for every worker and its own stop.
 """
 
 from __future__ import annotations

@@ -2,12 +2,10 @@
 
 In order: the tokens the baseline issued before the deploy (``me-old-token``,
 ``refresh-old-token``), a wrong password, the right one as the user typed it at registration,
-a variant of the e-mail (in capitals for even accounts, with surrounding spaces for odd ones;
-accounts of the e-mail segments try both), then ``me``, ``refresh`` and ``logout`` with the
-tokens of that login. One variant per account halves what the variants cost (each is a full
-password hash on both versions) and still gives each variant half the population. Locked
-and disabled accounts only try the passwords, and the right one must be refused too. The
-rollback check is one more login, on the baseline restarted on the candidate's database.
+the e-mail in capitals and with surrounding spaces (every account tries both), then ``me``,
+``refresh`` and ``logout`` with the tokens of that login. Locked and disabled accounts only
+try the passwords, and the right one must be refused too. The rollback check is one more
+login, on the baseline restarted on the candidate's database.
 """
 
 from __future__ import annotations
@@ -61,11 +59,8 @@ async def play(api: Api, account: Account, old: OldTokens | None) -> dict[str, R
     results["login"] = login
     if not account.segment.can_log_in:
         return results
-    both = account.segment.address != "plain"
-    if both or account.index % 2 == 0:
-        results["login-case"] = await api.login(account.case_variant, account.password)
-    if both or account.index % 2 == 1:
-        results["login-whitespace"] = await api.login(account.whitespace_variant, account.password)
+    results["login-case"] = await api.login(account.case_variant, account.password)
+    results["login-whitespace"] = await api.login(account.whitespace_variant, account.password)
     if login.outcome != "success" or login.access is None:
         return results  # nothing to use: the login itself is the finding
     results["me"] = await api.me(login.access)

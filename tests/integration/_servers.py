@@ -1,9 +1,11 @@
 """Start the real ``authsvc serve`` as a child process on 127.0.0.1, and look inside it.
 
 :func:`start_server` runs the installed ``authsvc`` command (what an operator runs) with a
-hermetic environment, waits until every worker answers ``/readyz``, and :meth:`LiveServer.stop`
-ends it by pid: SIGTERM, then SIGKILL to the process group it was started in. Only processes
-started here are ever signalled.
+hermetic environment through the replay gate's launcher (``quality_gates.replay.launch``: a free
+port, a session of its own, the output in a log file, ``/readyz`` polled until it answers), then
+waits until *every* worker has answered; :meth:`LiveServer.stop` ends it by pid: SIGTERM to the
+server, then SIGKILL to the process group it was started in. Only processes started here are
+ever signalled.
 
 With ``_procfs.py`` it tells which uvicorn worker holds a given TCP connection, so tests can
 prove a rule holds on *every* worker rather than hoping the kernel spread requests, and reads
@@ -19,7 +21,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +33,9 @@ from typing import Any, Literal
 import httpx
 import psycopg
 
+from quality_gates.profile import Launch
+from quality_gates.replay.launch import HOST, LaunchError, free_port
+from quality_gates.replay.launch import start_server as launch_server
 from tests.integration._procfs import (
     connection_owner,
     descendants,
@@ -41,7 +45,19 @@ from tests.integration._procfs import (
     status_kib,
 )
 
-HOST = "127.0.0.1"
+__all__ = [
+    "HOST",
+    "Database",
+    "LiveServer",
+    "MakeDatabase",
+    "ServerStartError",
+    "StartLiveServer",
+    "authsvc_command",
+    "free_port",
+    "service_env",
+    "start_server",
+]
+
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0  # graceful: uvicorn stops its workers, coverage and authsvc clean up
 # Small argon2id parameters keep integration tests fast; the benchmark uses the defaults.
@@ -52,16 +68,8 @@ FAST_ARGON2 = {
 }
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(LaunchError):
     """``authsvc serve`` exited or did not become ready; the message carries its output."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def authsvc_command() -> list[str]:
@@ -257,52 +265,56 @@ def start_server(
     clock_file.write_text("0\n", encoding="utf-8")
     full_env = service_env(database.url, clock_file=clock_file, fast_hashing=fast_hashing)
     full_env.update(env or {})
-    last_error: ServerStartError | None = None
+    command = (*authsvc_command(), "serve", "--host", HOST, "--port", "{port}")
+    launch = Launch(
+        command=(*command, "--workers", str(workers), *extra_args),
+        ready_path="/readyz",
+        ready_timeout_seconds=ready_timeout,
+    )
     for attempt in range(2):
-        port = free_port()
-        log_path = workdir / f"server-{port}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own command line
-                [
-                    *authsvc_command(),
-                    "serve",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    *extra_args,
-                ],
-                env=full_env,
-                cwd=workdir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = LiveServer(
-            process, database, port, workers, full_env, workdir, log_path, clock_file
-        )
+        deadline = time.monotonic() + ready_timeout
         try:
-            _wait_ready(server, ready_timeout)
-        except ServerStartError as exc:
-            server.stop()
-            last_error = exc
+            started = launch_server(
+                "authsvc-serve",
+                launch,
+                full_env,
+                database_url=database.url,
+                workdir=workdir,
+                cwd=workdir,
+            )
+        except LaunchError as exc:
             if attempt == 0 and "address already in use" in str(exc).lower():
                 continue
+            raise ServerStartError(str(exc)) from None
+        server = LiveServer(
+            started.process,
+            database,
+            started.port,
+            workers,
+            full_env,
+            workdir,
+            started.log_path,
+            clock_file,
+        )
+        try:
+            _wait_for_every_worker(server, deadline)
+        except ServerStartError:
+            server.stop()
             raise
         return server
-    raise last_error or ServerStartError("unreachable")
+    raise ServerStartError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 #: The ``start_live_server`` fixture: :func:`start_server` without the working directory.
 StartLiveServer = Callable[..., LiveServer]
 
 
-def _wait_ready(server: LiveServer, timeout: float) -> None:
-    """Poll ``/readyz`` over fresh connections until each of the workers has answered 200."""
-    deadline = time.monotonic() + timeout
+def _wait_for_every_worker(server: LiveServer, deadline: float) -> None:
+    """Poll ``/readyz`` over fresh connections until each of the workers has answered 200.
+
+    The launcher returned when the first answer came; a fresh client per probe lets a new
+    connection land on another worker, and ``/proc`` tells which one answered.
+    """
     seen: set[int] = set()
     while len(seen) < server.workers:
         if server.process.poll() is not None:
@@ -311,10 +323,9 @@ def _wait_ready(server: LiveServer, timeout: float) -> None:
             )
         if time.monotonic() > deadline:
             raise ServerStartError(
-                f"authsvc serve: {len(seen)} of {server.workers} workers ready after "
-                f"{timeout:.0f}s:\n{server.log_tail()}"
+                f"authsvc serve: {len(seen)} of {server.workers} workers ready before the "
+                f"start-up deadline:\n{server.log_tail()}"
             )
-        # A fresh client per probe: a new connection may land on another worker.
         with (
             contextlib.suppress(httpx.TransportError, LookupError),
             httpx.Client(base_url=server.base_url, timeout=2.0) as client,

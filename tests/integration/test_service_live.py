@@ -8,17 +8,15 @@ requests.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-import bcrypt
 import pytest
 
 from tests.integration._client import AuthClient, Tokens, new_password, unique_email
+from tests.integration._schema_history import django_pbkdf2_sha256, php_bcrypt
 from tests.integration._servers import LiveServer
 
 LEEWAY_MARGIN = 300  # seconds past expiry; more than any leeway the service may allow
@@ -134,19 +132,6 @@ def test_moving_the_clock_expires_the_access_token(
     refreshed = Tokens.from_response(client.refresh(tokens.refresh_token))
     assert client.me(refreshed.access_token).status_code == 200
     assert client.me(client.login_tokens(email, password).access_token).status_code == 200
-
-
-def django_pbkdf2_sha256(password: str, iterations: int = 10_000) -> str:
-    """A Django ``pbkdf2_sha256$iterations$salt$hash`` hash, made here rather than by authsvc."""
-    salt = secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
-    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
-
-
-def php_bcrypt(password: str) -> str:
-    """A ``$2y$`` bcrypt hash, as PHP's ``password_hash`` writes it (the same algorithm as $2b$)."""
-    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
-    return "$2y$" + hashed[4:]
 
 
 @pytest.mark.parametrize("make_hash", [django_pbkdf2_sha256, php_bcrypt], ids=["pbkdf2", "bcrypt"])

@@ -1,7 +1,8 @@
-"""Alembic migrations: two revisions, data kept, schema equal to the models."""
+"""Alembic migrations: two revisions, data kept, schema equal to the models, old users log in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, text
 
+from authsvc.app import create_app
+from authsvc.clock import ManualClock
+from authsvc.config import Settings
 from authsvc.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from authsvc.store.models import metadata
+from tests.integration._schema_history import (
+    check_old_accounts,
+    old_accounts,
+    revisions,
+    write_accounts,
+)
+from tests.unit._helpers import SIGNING_KEY, make_client
 
 
 def _url(tmp_path: Path) -> str:
@@ -101,3 +112,45 @@ def test_offline_sql(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "CREATE TABLE users" in out
     assert "CREATE TABLE login_throttle" in out
+
+
+def test_the_revision_list_comes_from_the_script_directory() -> None:
+    """The upgrade tests below cover exactly the revisions Alembic knows, oldest first."""
+    assert revisions()[0] == "0001"
+    assert revisions()[-1] == head_revision()
+    assert len(revisions()) == len(set(revisions()))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("revision", revisions())
+async def test_accounts_written_at_a_schema_head_log_in_after_the_upgrade(
+    tmp_path: Path, revision: str
+) -> None:
+    """Accounts stored with the SQL of ``revision`` log in through the app once upgraded.
+
+    Legacy PBKDF2 and ``$2y$`` bcrypt hashes, a mixed-case and a non-ASCII address, a session
+    with its refresh token, a disabled account (see ``tests/integration/_schema_history.py``);
+    the live variant of this test runs ``authsvc serve`` on SQLite and PostgreSQL.
+    """
+    url = _url(tmp_path)
+    upgrade(url, revision)
+    now = datetime.now(UTC).replace(microsecond=0)
+    accounts = old_accounts()
+    write_accounts(url, revision, accounts, now=now)
+    upgrade(url)  # what `authsvc serve` does before it serves
+    settings = Settings(
+        database_url=url,
+        signing_keys=[SIGNING_KEY],
+        argon2_memory_cost=256,
+        argon2_time_cost=1,
+        hash_workers=2,
+    )
+    app = create_app(settings, clock=ManualClock(now))
+    async with app.router.lifespan_context(app), make_client(app) as http:
+        await check_old_accounts(http, url, revision, accounts)
+
+
+def test_a_revision_without_recorded_statements_says_what_to_add() -> None:
+    """A new migration fails the upgrade tests with instructions, not with a KeyError."""
+    with pytest.raises(AssertionError, match="no INSERT statements recorded for schema 9999"):
+        write_accounts("sqlite://", "9999", [], now=datetime.now(UTC))

@@ -1,0 +1,109 @@
+"""What each account plays: the requests ``play`` sends, against a scripted server.
+
+The server is an ``httpx.MockTransport`` that knows one account per test and answers as authsvc
+does (the address canonicalised by trimming and case folding), so the test sees exactly which
+requests went out, in which order, with which e-mail spelling.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import anyio
+import httpx
+import pytest
+
+from quality_gates.profile.parse import parse_profile
+from quality_gates.replay.client import Api, Result
+from quality_gates.replay.play import KINDS, OldTokens, play
+from quality_gates.replay.population import Account, Population
+from tests.gates._replay import PROFILE
+
+POPULATION = Population(400, seed=11)
+
+
+class Server:
+    """One account's worth of authsvc: login, me, refresh, logout; records every request."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else {}
+        self.requests.append((request.method, request.url.path, body))
+        if request.url.path == "/v1/sessions":
+            same = body["email"].strip().casefold() == self.account.email.strip().casefold()
+            if same and body["password"] == self.account.password:
+                return httpx.Response(200, json={"access_token": "a", "refresh_token": "r"})
+            return httpx.Response(401)
+        if request.url.path == "/v1/sessions/refresh":
+            return httpx.Response(200, json={"access_token": "a2", "refresh_token": "r2"})
+        return httpx.Response(204 if request.method == "DELETE" else 200)
+
+    def logins(self) -> list[str]:
+        """The e-mail of every login request, in order."""
+        return [body["email"] for _, path, body in self.requests if path == "/v1/sessions"]
+
+
+def replay(
+    account: Account, old: OldTokens | None = None, *, knows: Account | None = None
+) -> tuple[dict[str, Result], Server]:
+    """Play ``account`` against a server that holds ``knows`` (default: that account)."""
+    server = Server(knows or account)
+    profile = parse_profile(tomllib.loads(PROFILE))
+
+    async def main() -> dict[str, Result]:
+        transport = httpx.MockTransport(server)
+        async with httpx.AsyncClient(transport=transport, base_url="http://replay.test") as http:
+            return await play(Api(profile, http), account, old)
+
+    return anyio.run(main), server
+
+
+def first_of(segment: str) -> Account:
+    return next(account for account in POPULATION if account.segment.name == segment)
+
+
+@pytest.mark.parametrize(
+    "segment", ["legacy-pbkdf2", "current", "email-mixed-case", "email-whitespace", "password-nfd"]
+)
+def test_every_account_tries_both_e_mail_variants(segment: str) -> None:
+    """Even and odd accounts alike: as typed, then in capitals, then padded with spaces."""
+    for account in [a for a in POPULATION if a.segment.name == segment][:2]:
+        results, server = replay(account)
+        assert server.logins() == [
+            account.email,
+            account.email,
+            account.case_variant,
+            account.whitespace_variant,
+        ]
+        assert list(results) == [kind for kind in KINDS[2:] if kind != "rollback-login"]
+        assert {kind: result.outcome for kind, result in results.items()} == {
+            "login-wrong": "bad_credentials",
+            **dict.fromkeys(list(results)[1:], "success"),
+        }
+
+
+def test_variants_are_tried_even_when_the_login_fails() -> None:
+    """A refused login is the finding, but the variants still show whether they work."""
+    results, _ = replay(first_of("current"), knows=first_of("legacy-bcrypt"))
+    assert list(results) == ["login-wrong", "login", "login-case", "login-whitespace"]
+    assert {result.outcome for result in results.values()} == {"bad_credentials"}
+
+
+@pytest.mark.parametrize("segment", ["locked", "disabled"])
+def test_accounts_that_cannot_log_in_only_try_the_passwords(segment: str) -> None:
+    account = first_of(segment)
+    results, server = replay(account)
+    assert list(results) == ["login-wrong", "login"]
+    assert server.logins() == [account.email, account.email]
+
+
+def test_live_session_users_use_their_old_tokens_first() -> None:
+    account = first_of("live-session")
+    results, server = replay(account, OldTokens("old-access", "old-refresh"))
+    assert list(results) == [kind for kind in KINDS if kind != "rollback-login"]
+    assert server.requests[0][:2] == ("GET", "/v1/me")
+    assert server.requests[1] == ("POST", "/v1/sessions/refresh", {"refresh_token": "old-refresh"})
