@@ -3,7 +3,10 @@
 Every call returns the raw :class:`httpx.Response` so tests assert on status and body
 themselves; :meth:`AuthClient.login_tokens` is the one shortcut, for tests that only need to be
 logged in. A *pinned* client keeps exactly one keep-alive connection, so all its requests reach
-one uvicorn worker, and fails loudly if that connection is ever replaced.
+one uvicorn worker, and fails loudly if that connection is ever replaced. A :class:`WorkerClient`
+(from :func:`pin_to_workers`) is pinned to a named worker and survives the server closing its
+idle connection: it reconnects to that same worker, and checks in ``/proc`` that every request
+reached it.
 """
 
 from __future__ import annotations
@@ -57,12 +60,18 @@ class AuthClient:
     """The authsvc endpoints over one :class:`httpx.Client`."""
 
     def __init__(self, base_url: str, *, pinned: bool = False) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1) if pinned else None
-        self.http = httpx.Client(
-            base_url=base_url, timeout=TIMEOUT, limits=limits or httpx.Limits()
-        )
+        self.base_url = base_url
         self.pinned = pinned
+        self.http = self._new_http()
         self.client_port: int | None = None
+
+    def _new_http(self) -> httpx.Client:
+        limits = (
+            httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            if self.pinned
+            else httpx.Limits()
+        )
+        return httpx.Client(base_url=self.base_url, timeout=TIMEOUT, limits=limits)
 
     def __enter__(self) -> AuthClient:
         return self
@@ -125,21 +134,104 @@ class AuthClient:
         )
 
 
-def pin_to_workers(server: LiveServer) -> dict[int, AuthClient]:
-    """One pinned client per worker of ``server``, keyed by worker pid.
+class WorkerClient(AuthClient):
+    """A pinned client bound to one worker (by pid), robust to the server dropping its connection.
+
+    uvicorn closes a keep-alive connection that stays idle for 5 s (``--timeout-keep-alive``,
+    which authsvc does not expose), and on a loaded machine a test can leave one idle that long.
+    httpx then quietly opens a new connection, which the kernel may hand to *any* worker: a
+    plain pinned client can only fail then. This one instead:
+
+    - before each request, sends ``GET /healthz`` (no state) over its connection, which also
+      restarts the idle timer; if that came over a new connection held by another worker, the
+      connection is dropped and new ones are opened until one lands on :attr:`worker`;
+    - after each request, if the connection changed after all (the server closed it in the
+      instant between), asks ``/proc`` which process holds the new one, and raises
+      ``AssertionError`` unless it is :attr:`worker`.
+
+    So every response it returns was served by :attr:`worker`: the guarantee a test pins for.
+    """
+
+    def __init__(
+        self, server: LiveServer, worker: int, http: httpx.Client, first: httpx.Response
+    ) -> None:
+        """``http`` holds one connection, to ``worker``, over which ``first`` came."""
+        super().__init__(server.base_url, pinned=True)
+        self.http.close()
+        self.http = http
+        self.server = server
+        self.worker = worker
+        self.client_port = response_client_port(first)
+        self.reconnects = 0
+        """How many times the connection was replaced by one to the same worker."""
+
+    def _served_by(self, response: httpx.Response) -> int | None:
+        try:
+            return self.server.worker_of(response)
+        except LookupError:
+            return None
+
+    def _on_worker(self, response: httpx.Response) -> bool:
+        """Whether ``response`` came over our connection, or a new one held by our worker."""
+        port = response_client_port(response)
+        if port == self.client_port:
+            return True
+        if self._served_by(response) == self.worker:
+            self.client_port = port
+            self.reconnects += 1
+            return True
+        return False
+
+    def _ensure_connection(self) -> None:
+        for _ in range(PIN_ATTEMPTS):
+            try:
+                probe = self.http.request("GET", "/healthz")
+            except httpx.TransportError:
+                pass  # closed under the probe: harmless for a GET of /healthz; reconnect
+            else:
+                if self._on_worker(probe):
+                    return
+            self.http.close()
+            self.http = self._new_http()
+        raise AssertionError(
+            f"could not reconnect to worker {self.worker} in {PIN_ATTEMPTS} connections"
+        )
+
+    def request(
+        self, method: str, path: str, *, token: str | None = None, json: Any = None
+    ) -> httpx.Response:
+        """Send one request over a connection held by :attr:`worker` (checked, see above)."""
+        self._ensure_connection()
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+        response = self.http.request(method, path, json=json, headers=headers)
+        if not self._on_worker(response):
+            raise AssertionError(
+                f"{method} {path} was meant for worker {self.worker} but reached "
+                f"{self._served_by(response)}: the server closed the pinned connection while "
+                "the request was being sent"
+            )
+        return response
+
+
+def pin_to_workers(server: LiveServer) -> dict[int, WorkerClient]:
+    """One client pinned to each worker of ``server``, keyed by worker pid.
 
     New connections are opened until each worker has accepted one; the kernel decides which
     worker accepts, so this is bounded and fails if a worker never shows up.
     """
-    pinned: dict[int, AuthClient] = {}
+    pinned: dict[int, WorkerClient] = {}
     for _ in range(PIN_ATTEMPTS):
-        client = AuthClient(server.base_url, pinned=True)
-        response = client.request("GET", "/readyz")
+        http = httpx.Client(
+            base_url=server.base_url,
+            timeout=TIMEOUT,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        response = http.get("/readyz")
         worker = server.worker_of(response)
         if worker in pinned:
-            client.close()
+            http.close()
         else:
-            pinned[worker] = client
+            pinned[worker] = WorkerClient(server, worker, http, response)
         if len(pinned) == server.workers:
             return pinned
     for client in pinned.values():

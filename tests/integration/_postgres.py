@@ -185,6 +185,25 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
+    def halt(self) -> None:
+        """Stop the server but keep the cluster, as in a database outage; see :meth:`resume`.
+
+        A fast shutdown: open connections are cut, and new ones are refused until the server
+        is resumed.
+        """
+        self._run("pg_ctl", f"--pgdata={self.datadir}", "--mode=fast", "--wait", "stop")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data directory."""
+        self._run(
+            "pg_ctl",
+            f"--pgdata={self.datadir}",
+            f"--log={self.logfile}",
+            "--wait",
+            "--timeout=60",
+            "start",
+        )
+
     def __enter__(self) -> PostgresServer:
         self.start()
         return self

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration._client import AuthClient, pin_to_workers
+from tests.integration._client import AuthClient, WorkerClient, pin_to_workers
 from tests.integration._postgres import PostgresServer, PostgresUnavailableError
 from tests.integration._servers import (
     Database,
@@ -167,7 +167,7 @@ def client(service: LiveServer) -> Iterator[AuthClient]:
 
 
 @pytest.fixture
-def per_worker(service: LiveServer) -> Iterator[dict[int, AuthClient]]:
+def per_worker(service: LiveServer) -> Iterator[dict[int, WorkerClient]]:
     """One pinned client per worker of the shared service, keyed by worker pid."""
     pinned = pin_to_workers(service)
     yield pinned

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.integration._client import pin_to_workers
 from tests.integration._postgres import PostgresServer
 from tests.integration._procfs import is_running
 from tests.integration._servers import (
@@ -17,6 +18,9 @@ from tests.integration._servers import (
     StartLiveServer,
     start_server,
 )
+
+# uvicorn closes a keep-alive connection idle for 5 s (authsvc does not change the default).
+IDLE_PAST_KEEP_ALIVE = 7.0
 
 
 @pytest.mark.postgres
@@ -87,3 +91,25 @@ def test_a_server_that_cannot_start_reports_its_output(
     """Start-up failure surfaces the service's own message, not just a timeout."""
     with pytest.raises(ServerStartError, match="AUTHSVC_SIGNING_KEYS"):
         start_server(tmp_path / "bad", make_database("sqlite"), env={"AUTHSVC_SIGNING_KEYS": "[]"})
+
+
+def test_a_pinned_client_outlives_the_server_closing_its_idle_connection(
+    make_database: MakeDatabase, start_live_server: StartLiveServer
+) -> None:
+    """Left idle past uvicorn's keep-alive timeout, each pinned client reconnects to its worker.
+
+    The server closes the idle connections; the next request must still be served by the
+    worker the client is pinned to (checked through ``/proc``), over a new connection.
+    """
+    server = start_live_server(make_database("sqlite"), workers=2)
+    pinned = pin_to_workers(server)
+    try:
+        time.sleep(IDLE_PAST_KEEP_ALIVE)
+        for worker, client in pinned.items():
+            response = client.request("GET", "/readyz")
+            assert response.status_code == 200
+            assert server.worker_of(response) == worker
+            assert client.reconnects >= 1, "the server kept the idle connection: nothing tested"
+    finally:
+        for client in pinned.values():
+            client.close()

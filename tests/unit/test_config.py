@@ -158,3 +158,16 @@ def test_store_settings_need_no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """migrate and import-users only need the database URL."""
     monkeypatch.setenv("AUTHSVC_DATABASE_URL", "sqlite:///x.db")
     assert StoreSettings().database_url == "sqlite:///x.db"
+
+
+def test_retired_signing_keys_stay_for_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rotation lists the new key first and keeps the old one: tokens it signed stay valid."""
+    monkeypatch.setenv(
+        "AUTHSVC_SIGNING_KEYS",
+        '[{"kid": "new", "secret": "abcdefghijklmnopqrstuvwxyz0123456789"},'
+        ' {"kid": "old", "secret": "0123456789abcdefghijklmnopqrstuvwxyz"}]',
+    )
+    assert Settings().effective_signing_keys() == [
+        ("new", "abcdefghijklmnopqrstuvwxyz0123456789"),
+        ("old", "0123456789abcdefghijklmnopqrstuvwxyz"),
+    ]
