@@ -144,6 +144,29 @@ def replay(session: nox.Session) -> None:
     session.run("quality-gates", "replay", *GATE_REPORTS, *session.posargs)
 
 
+@nox.session(python=PYTHON, default=False)
+def bugzoo(session: nox.Session) -> None:
+    """Run every patch of the bug zoo through the gate pipeline; writes docs/catch-matrix.md.
+
+    Fails when a buggy patch gets through or a benign one is blocked (docs/bugzoo.md).
+    Arguments after ``--`` go to ``python -m bugzoo run`` (e.g. ``--only SLUG``, ``--jobs 1``).
+    """
+    # The same environment as the test run: the tests stage runs the unit tests.
+    _sync(session, "test", "mutation")
+    session.run("python", "-m", "bugzoo", "run", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def demo(session: nox.Session) -> None:
+    """The 2024-05-25 outage as an update, through the pre-merge gate (a few minutes).
+
+    Prints which gates blocked it and whom it would have locked out; the HTML report is
+    ``reports/demo/gate.html``. Arguments after ``--`` go to ``python -m bugzoo demo``.
+    """
+    _sync(session, "test", "mutation")
+    session.run("python", "-m", "bugzoo", "demo", *session.posargs)
+
+
 @nox.session(python=PYTHON, default=False, tags=["gates"])
 def template(session: nox.Session) -> None:
     """Regenerate .github/pull_request_template.md from the policy."""

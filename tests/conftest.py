@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Verbosity, settings
 
-KINDS = ("unit", "property", "contract", "integration", "gates", "conformance")
+KINDS = ("unit", "property", "contract", "integration", "gates", "conformance", "bugzoo")
 TESTS_ROOT = Path(__file__).parent
 
 # Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (default: dev).

@@ -86,9 +86,9 @@ def normalise(text: str, repo: GitRepo) -> str:
     return text.replace(str(repo.path.resolve()), "<repo>").replace(str(repo.path), "<repo>")
 
 
-def assert_golden(name: str, actual: str) -> None:
-    """Compare with tests/gates/golden/NAME; UPDATE_GOLDEN=1 rewrites the file."""
-    path = GOLDEN / name
+def assert_golden(name: str, actual: str, golden: Path = GOLDEN) -> None:
+    """Compare with NAME in ``golden`` (tests/gates/golden/); UPDATE_GOLDEN=1 rewrites it."""
+    path = golden / name
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(actual, encoding="utf-8")
     assert path.is_file(), f"missing golden file {path} (run with UPDATE_GOLDEN=1)"
