@@ -8,22 +8,20 @@ the profiles' hooks read, and returns its exit code and JSON report.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.integration._servers import HOST, Database, LiveServer, free_port, start_server
+from quality_gates.profile import Launch
+from quality_gates.replay.launch import Server
+from quality_gates.replay.launch import start_server as launch_server
+from tests.integration._servers import HOST, Database, LiveServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "profiles"
@@ -69,73 +67,40 @@ def start_authsvc(workdir: Path) -> tuple[LiveServer, dict[str, str]]:
     return server, hook_env
 
 
-@dataclass
-class AppServer:
-    """A uvicorn process this harness started."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL to the process group it was started in (its pid)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=10)
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def start_fastapi_users(workdir: Path) -> tuple[AppServer, dict[str, str]]:
+def start_fastapi_users(workdir: Path) -> tuple[Server, dict[str, str]]:
     """The fastapi-users example on a free port, and the environment its hooks read."""
-    workdir.mkdir(parents=True, exist_ok=True)
     app_env = {
         "FASTAPI_USERS_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fastapi-users.db'}",
         "FASTAPI_USERS_SECRET": secrets.token_urlsafe(48),
         "FASTAPI_USERS_ARGON2": FASTAPI_USERS_ARGON2,
     }
-    port = free_port()
-    log_path = workdir / "uvicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own command line
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "--app-dir",
-                str(FASTAPI_USERS_APP),
-                "app:create_app",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-            ],
-            env={**os.environ, **app_env},
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = AppServer(process, port, log_path)
-    deadline = time.monotonic() + READY_TIMEOUT
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError("fastapi-users app did not start:\n" + log_path.read_text()[-3000:])
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{server.base_url}/healthz", timeout=2.0).status_code == 200:
-                return server, app_env
-        time.sleep(0.1)
+    # The framework's launcher, as the replay gate starts a target: own session, ready probe.
+    launch = Launch(
+        command=(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--app-dir",
+            str(FASTAPI_USERS_APP),
+            "app:create_app",
+            "--host",
+            HOST,
+            "--port",
+            "{port}",
+        ),
+        ready_path="/healthz",
+        ready_timeout_seconds=READY_TIMEOUT,
+    )
+    server = launch_server(
+        "fastapi-users",
+        launch,
+        {**os.environ, **app_env},
+        database_url=app_env["FASTAPI_USERS_DATABASE_URL"],
+        workdir=workdir,
+        cwd=workdir,
+    )
+    return server, app_env
 
 
 def run_suite(

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests._api import AuthsvcCalls
 from tests.integration._procfs import response_client_port
 from tests.integration._servers import LiveServer
 
@@ -56,7 +57,7 @@ class Tokens:
         return cls(body["access_token"], body["refresh_token"], int(body["expires_in"]))
 
 
-class AuthClient:
+class AuthClient(AuthsvcCalls):
     """The authsvc endpoints over one :class:`httpx.Client`."""
 
     def __init__(self, base_url: str, *, pinned: bool = False) -> None:
@@ -100,38 +101,9 @@ class AuthClient:
                 )
         return response
 
-    def register(self, email: str, password: str) -> httpx.Response:
-        """``POST /v1/users``."""
-        return self.request("POST", "/v1/users", json={"email": email, "password": password})
-
-    def login(self, email: str, password: str) -> httpx.Response:
-        """``POST /v1/sessions``."""
-        return self.request("POST", "/v1/sessions", json={"email": email, "password": password})
-
     def login_tokens(self, email: str, password: str) -> Tokens:
         """Log in and return the tokens, asserting success."""
         return Tokens.from_response(self.login(email, password))
-
-    def me(self, access_token: str) -> httpx.Response:
-        """``GET /v1/me``."""
-        return self.request("GET", "/v1/me", token=access_token)
-
-    def refresh(self, refresh_token: str) -> httpx.Response:
-        """``POST /v1/sessions/refresh``."""
-        return self.request("POST", "/v1/sessions/refresh", json={"refresh_token": refresh_token})
-
-    def logout(self, access_token: str) -> httpx.Response:
-        """``DELETE /v1/sessions/current``."""
-        return self.request("DELETE", "/v1/sessions/current", token=access_token)
-
-    def change_password(self, access_token: str, current: str, new: str) -> httpx.Response:
-        """``POST /v1/me/password``."""
-        return self.request(
-            "POST",
-            "/v1/me/password",
-            token=access_token,
-            json={"current_password": current, "new_password": new},
-        )
 
 
 class WorkerClient(AuthClient):

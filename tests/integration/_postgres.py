@@ -132,14 +132,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="authsvc-pg-"))
         try:
             self._initdb()
-            self._run(
-                "pg_ctl",
-                f"--pgdata={self.datadir}",
-                f"--log={self.logfile}",
-                "--wait",
-                "--timeout=60",
-                "start",
-            )
+            self.resume()
         except subprocess.CalledProcessError as exc:
             log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
             self.stop()
@@ -181,7 +174,7 @@ class PostgresServer:
             return
         if (self.datadir / "postmaster.pid").exists():
             with contextlib.suppress(subprocess.SubprocessError):
-                self._run("pg_ctl", f"--pgdata={self.datadir}", "--mode=fast", "--wait", "stop")
+                self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
@@ -194,7 +187,7 @@ class PostgresServer:
         self._run("pg_ctl", f"--pgdata={self.datadir}", "--mode=fast", "--wait", "stop")
 
     def resume(self) -> None:
-        """Start a halted server again on the same port and data directory."""
+        """Start the cluster's server (first start, or again after :meth:`halt`), same port."""
         self._run(
             "pg_ctl",
             f"--pgdata={self.datadir}",

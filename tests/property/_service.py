@@ -32,6 +32,7 @@ from authsvc.security.identifiers import canonical_email
 from authsvc.store.migrate import upgrade
 from authsvc.store.models import metadata, users
 from authsvc.store.records import UserRecord
+from tests._api import AuthsvcCalls
 from tests.strategies import FAST_ARGON2, POLICY
 
 __all__ = [
@@ -117,7 +118,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-class InProcessService:
+class InProcessService(AuthsvcCalls):
     """The app, its clock and its store, behind a synchronous HTTP client."""
 
     def __init__(self, directory: Path, **overrides: Any) -> None:
@@ -184,35 +185,6 @@ class InProcessService:
             )
 
         return self._portal.call(send)
-
-    def register(self, email: str, password: str) -> httpx.Response:
-        """``POST /v1/users``."""
-        return self.request("POST", "/v1/users", json={"email": email, "password": password})
-
-    def login(self, email: str, password: str) -> httpx.Response:
-        """``POST /v1/sessions``."""
-        return self.request("POST", "/v1/sessions", json={"email": email, "password": password})
-
-    def refresh(self, refresh_token: str) -> httpx.Response:
-        """``POST /v1/sessions/refresh``."""
-        return self.request("POST", "/v1/sessions/refresh", json={"refresh_token": refresh_token})
-
-    def me(self, access_token: str) -> httpx.Response:
-        """``GET /v1/me``."""
-        return self.request("GET", "/v1/me", token=access_token)
-
-    def logout(self, access_token: str) -> httpx.Response:
-        """``DELETE /v1/sessions/current``."""
-        return self.request("DELETE", "/v1/sessions/current", token=access_token)
-
-    def change_password(self, access_token: str, current: str, new: str) -> httpx.Response:
-        """``POST /v1/me/password``."""
-        return self.request(
-            "POST",
-            "/v1/me/password",
-            json={"current_password": current, "new_password": new},
-            token=access_token,
-        )
 
     # -- state (grey-box hooks) --------------------------------------------------------
 
