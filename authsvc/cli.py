@@ -92,6 +92,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         if made_dir is not None:
+            # Gone with its directory: a later app in this process (tests call main()
+            # in-process) must not look for worker files in a directory that is no more.
+            os.environ.pop(MULTIPROC_ENV, None)
             shutil.rmtree(made_dir, ignore_errors=True)
     return EXIT_OK
 

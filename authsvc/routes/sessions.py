@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from authsvc.deps import Client, CurrentPrincipal, Sessions
 from authsvc.routes.base import JsonRoute, problem_responses
+from authsvc.routes.links import AFTER_LOGIN, AFTER_REFRESH, links
 from authsvc.schemas import Credentials, RefreshRequest, TokenPair
 from authsvc.services.sessions import IssuedTokens
 
@@ -26,7 +27,10 @@ def _pair(tokens: IssuedTokens) -> TokenPair:
     "/v1/sessions",
     response_model=TokenPair,
     summary="Log in",
-    responses=problem_responses(400, 401, 413, 415, 422, 429, 503),
+    responses={
+        **links(status.HTTP_200_OK, AFTER_LOGIN),
+        **problem_responses(400, 401, 413, 415, 422, 429, 503),
+    },
 )
 async def login(body: Credentials, sessions: Sessions, client: Client) -> TokenPair:
     """Exchange an e-mail and password for an access token and a refresh token.
@@ -41,7 +45,10 @@ async def login(body: Credentials, sessions: Sessions, client: Client) -> TokenP
     "/v1/sessions/refresh",
     response_model=TokenPair,
     summary="Rotate a refresh token",
-    responses=problem_responses(400, 401, 413, 415, 422, 503),
+    responses={
+        **links(status.HTTP_200_OK, AFTER_REFRESH),
+        **problem_responses(400, 401, 413, 415, 422, 503),
+    },
 )
 async def refresh(body: RefreshRequest, sessions: Sessions) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once; presenting

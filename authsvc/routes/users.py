@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from authsvc.deps import Accounts
 from authsvc.routes.base import JsonRoute, problem_responses, user_out
+from authsvc.routes.links import AFTER_REGISTER, links
 from authsvc.schemas import Credentials, UserOut
 
 __all__ = ["router"]
@@ -18,7 +19,10 @@ router = APIRouter(route_class=JsonRoute, tags=["users"])
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
     summary="Register an account",
-    responses=problem_responses(400, 409, 413, 415, 422, 503),
+    responses={
+        **links(status.HTTP_201_CREATED, AFTER_REGISTER),
+        **problem_responses(400, 409, 413, 415, 422, 503),
+    },
 )
 async def register(body: Credentials, accounts: Accounts) -> UserOut:
     """Create an account. The e-mail is unique in canonical form (trimmed, NFKC,

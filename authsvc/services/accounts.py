@@ -57,11 +57,13 @@ class Lockout:
 
 @dataclass(frozen=True)
 class Verified:
-    """A password check that passed. ``upgrade`` is ``(old_hash, new_hash)`` or ``None``."""
+    """A password check that passed. ``upgrade`` is ``(old_hash, new_hash)`` or ``None``;
+    ``failures`` is the address's failure streak as the check read it (0: none stored)."""
 
     user: UserRecord
     scheme: str
     upgrade: tuple[str, str] | None
+    failures: int = 0
 
 
 class AccountService:
@@ -194,7 +196,7 @@ class AccountService:
                 log_event("hash_upgrade", outcome="skipped", reason="bcrypt_over_72_bytes")
             else:
                 upgrade = await self._new_hash(user.password_hash, normalized, result.scheme)
-        return Verified(user=user, scheme=result.scheme, upgrade=upgrade)
+        return Verified(user=user, scheme=result.scheme, upgrade=upgrade, failures=state.failures)
 
     async def _verify(self, stored: str, raw: str, normalized: str) -> tuple[VerifyResult, str]:
         """Verify ``normalized``; if that fails, fall back to the password as typed.

@@ -100,6 +100,8 @@ class SessionService:
                 refresh_hash=hash_refresh_token(refresh_token),
                 email_canonical=verified.user.email_canonical,
                 upgrade=verified.upgrade,
+                # No streak was stored when the check read the state: nothing to reset.
+                reset_failures=verified.failures > 0,
             )
             access_token, expires_in = self._tokens.issue_access(
                 sub=verified.user.id, sid=session.id

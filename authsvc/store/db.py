@@ -62,7 +62,12 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
         in_memory = parsed.database in (None, "", ":memory:")
         # File databases get a real pool (several threads write through it); SQLAlchemy
         # gives in-memory ones a per-thread pool that takes no sizing.
-        pool_args: dict[str, Any] = {} if in_memory else {"pool_size": 10, "max_overflow": 30}
+        # LIFO: the connection used last is handed out next. SQLite drops a connection's
+        # page cache whenever another connection has written since it last ran, so a
+        # login going round a FIFO pool re-read its pages from the file every time.
+        pool_args: dict[str, Any] = (
+            {} if in_memory else {"pool_size": 10, "max_overflow": 30, "pool_use_lifo": True}
+        )
         engine = create_engine(
             parsed,
             connect_args={"check_same_thread": False, "timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -71,7 +76,9 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect(foreign_keys=sqlite_foreign_keys))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_use_lifo=True
+    )
 
 
 class Database:

@@ -63,10 +63,12 @@ class ThrottleState:
 
 @dataclass(frozen=True)
 class LoginState:
-    """What a login needs before verifying: the account (if any) and an active lock."""
+    """What a login needs before verifying: the account (if any), an active lock, and how
+    many failures the address's streak holds (0: no streak is stored)."""
 
     user: UserRecord | None
     locked_until: datetime | None
+    failures: int = 0
 
 
 class RotateOutcome(StrEnum):

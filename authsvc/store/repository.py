@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +76,39 @@ _REFRESH_JOIN = refresh_tokens.join(sessions, sessions.c.id == refresh_tokens.c.
     users, users.c.id == sessions.c.user_id
 )
 
+# The statements of a login, built once. Building a statement and computing its cache key
+# on every call cost more CPU than SQLite took to run it; a prebuilt one with bound
+# parameters keeps its key memoised, so each call is a compiled-cache hit.
+
+# One address, whether or not an account or a failure streak exists for it: a one-row
+# key, the account and the streak joined to it.
+_KEY = select(bindparam("email", type_=users.c.email_canonical.type).label("email")).subquery("k")
+_LOGIN_STATE = select(
+    *users.c,
+    login_throttle.c.failures.label("t_failures"),
+    login_throttle.c.locked_until.label("t_locked_until"),
+).select_from(
+    _KEY.outerjoin(users, users.c.email_canonical == _KEY.c.email).outerjoin(
+        login_throttle, login_throttle.c.email_canonical == _KEY.c.email
+    )
+)
+_INSERT_SESSION = insert(sessions)
+_INSERT_REFRESH = insert(refresh_tokens)
+# An active lock is never cleared by a success: a login that was verified just before
+# concurrent failures locked the account must not unlock it.
+_RESET_FAILURES = delete(login_throttle).where(
+    login_throttle.c.email_canonical == bindparam("email"),
+    or_(
+        login_throttle.c.locked_until.is_(None),
+        login_throttle.c.locked_until <= bindparam("now", type_=login_throttle.c.locked_until.type),
+    ),
+)
+_UPGRADE_HASH = (
+    update(users)
+    .where(users.c.id == bindparam("user_id"), users.c.password_hash == bindparam("old_hash"))
+    .values(password_hash=bindparam("new_hash"))
+)
+
 
 class Repository:
     """Transactional data access for the service."""
@@ -102,18 +146,19 @@ class Repository:
         return user
 
     def login_state(self, email_canonical: str, now: datetime) -> LoginState:
-        """Return the account and any lock active at ``now``, from one snapshot."""
+        """Return the account, its failure streak and any lock active at ``now``.
+
+        One statement, so one snapshot: the address joined to the account and to the
+        streak, either of which may be missing.
+        """
         with self.db.read() as conn:
-            row = conn.execute(
-                select(users).where(users.c.email_canonical == email_canonical)
-            ).first()
-            locked_until = conn.execute(
-                select(login_throttle.c.locked_until).where(
-                    login_throttle.c.email_canonical == email_canonical,
-                    login_throttle.c.locked_until > now,
-                )
-            ).scalar()
-        return LoginState(user=_user(row) if row is not None else None, locked_until=locked_until)
+            row = conn.execute(_LOGIN_STATE, {"email": email_canonical}).one()
+        locked_until = row.t_locked_until
+        return LoginState(
+            user=_user(row) if row.id is not None else None,
+            locked_until=locked_until if locked_until is not None and locked_until > now else None,
+            failures=row.t_failures or 0,
+        )
 
     def record_failure(
         self, email_canonical: str, now: datetime, *, threshold: int, window: timedelta
@@ -190,32 +235,43 @@ class Repository:
         refresh_hash: str,
         email_canonical: str,
         upgrade: tuple[str, str] | None = None,
+        reset_failures: bool = True,
     ) -> bool:
         """Create a session and its first refresh token; reset the failure streak.
 
         ``upgrade`` is ``(old_hash, new_hash)``: the stored hash is replaced only if it
         is still ``old_hash`` (a concurrent password change wins). Returns whether the
         upgrade was written.
+
+        ``reset_failures=False`` skips the reset: for a login whose
+        :meth:`login_state` saw no streak (``failures == 0``), the common case. A
+        failure recorded between that read and this write then stays counted. That is
+        the order "this success, then that failure", which the two overlapping attempts
+        allow: the success decided on the state it read (its lock check did too), and the
+        failure's verification ran concurrently with it. Counting it never lets an
+        attacker more attempts than a reset would, and a streak the read did see is
+        always reset here.
         """
         with self.db.write() as conn:
-            conn.execute(insert(sessions).values(**session.__dict__))
+            conn.execute(_INSERT_SESSION, session.__dict__)
             conn.execute(
-                insert(refresh_tokens).values(
-                    session_id=session.id, token_hash=refresh_hash, created_at=session.created_at
-                )
+                _INSERT_REFRESH,
+                {
+                    "session_id": session.id,
+                    "token_hash": refresh_hash,
+                    "created_at": session.created_at,
+                },
             )
-            _reset_failures(conn, email_canonical, session.created_at)
+            if reset_failures:
+                _reset_failures(conn, email_canonical, session.created_at)
             upgraded = False
             if upgrade is not None:
                 old_hash, new_hash = upgrade
-                upgraded = (
-                    conn.execute(
-                        update(users)
-                        .where(users.c.id == session.user_id, users.c.password_hash == old_hash)
-                        .values(password_hash=new_hash)
-                    ).rowcount
-                    == 1
+                changed = conn.execute(
+                    _UPGRADE_HASH,
+                    {"user_id": session.user_id, "old_hash": old_hash, "new_hash": new_hash},
                 )
+                upgraded = changed.rowcount == 1
         return upgraded
 
     def principal(self, session_id: str) -> Principal | None:
@@ -316,15 +372,7 @@ def _refusal(
 
 
 def _reset_failures(conn: Connection, email_canonical: str, now: datetime) -> None:
-    # An active lock is never cleared by a success: a login that was verified just
-    # before concurrent failures locked the account must not unlock it.
-    t = login_throttle
-    conn.execute(
-        delete(t).where(
-            t.c.email_canonical == email_canonical,
-            or_(t.c.locked_until.is_(None), t.c.locked_until <= now),
-        )
-    )
+    conn.execute(_RESET_FAILURES, {"email": email_canonical, "now": now})
 
 
 def _revoke(conn: Connection, condition: Any, now: datetime, reason: str) -> int:

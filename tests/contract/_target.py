@@ -1,4 +1,4 @@
-"""The contract target: schema loading, configuration, links, auth, and store reset.
+"""The contract target: schema loading, configuration, auth, and store reset.
 
 Kept out of ``conftest.py`` so tests can import :class:`ContractTarget`, and so the
 Schemathesis hook and checks are registered exactly once, on first import.
@@ -19,7 +19,6 @@ from schemathesis.schemas import BaseSchema
 
 import tests.contract._checks  # noqa: F401 (importing it registers the auth checks)
 from authsvc.store.models import metadata
-from tests.contract._links import add_missing_links
 from tests.property._budget import examples
 
 CONTRACT_URL_ENV = "AUTHSVC_CONTRACT_URL"
@@ -27,12 +26,6 @@ CONTRACT_URL_ENV = "AUTHSVC_CONTRACT_URL"
 
 # Documents loaded from a live server, whose store the suite cannot empty.
 _LIVE_LOCATIONS: set[str] = set()
-
-
-@schemathesis.hook
-def before_load_schema(context: HookContext, raw_schema: dict[str, Any]) -> None:
-    """Add the auth-flow links the served document lacks (documented schema hook)."""
-    add_missing_links(raw_schema)
 
 
 @schemathesis.hook

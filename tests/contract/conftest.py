@@ -5,9 +5,10 @@
 - ``live``: a running server at ``AUTHSVC_CONTRACT_URL`` (the integration run starts one);
   skipped, with the reason, when the variable is unset.
 
-Either way the schema gets the auth-flow links if it lacks them (``_links.py``), the
-auth-specific checks (``_checks.py``) and a bearer-token auth provider registered
-through Schemathesis' auth mechanism (``_target.register_login_auth``).
+Either way the schema is the served document, auth-flow links included (the service
+declares them: ``authsvc/routes/links.py``), with the auth-specific checks
+(``_checks.py``) and a bearer-token auth provider registered through Schemathesis' auth
+mechanism (``_target.register_login_auth``).
 """
 
 from __future__ import annotations

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 
 import authsvc.app
 from authsvc.app import create_app, create_serving_app, openapi_document
 from authsvc.clock import OffsetFileClock, SystemClock
 from authsvc.config import Settings
+from authsvc.routes import me, ops, sessions, users
 from tests.unit._helpers import services_of
 
 SNAPSHOT = Path(authsvc.app.__file__).parent / "openapi.json"
@@ -38,6 +41,57 @@ def test_openapi_document_shape() -> None:
     }
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert document["components"]["schemas"]["Credentials"]["additionalProperties"] is False
+
+
+def test_the_document_links_the_auth_flow() -> None:
+    """Responses that hand out an account or tokens link to what they allow next, by
+    operation ids the document has (a renamed handler would break them)."""
+    document = openapi_document()
+    operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
+    targets = {
+        (path, method, status): {link["operationId"] for link in response["links"].values()}
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+        if "links" in response
+    }
+    assert targets == {
+        ("/v1/users", "post", "201"): {"login"},
+        ("/v1/sessions", "post", "200"): {"me", "refresh", "logout", "change_password"},
+        ("/v1/sessions/refresh", "post", "200"): {"me", "refresh", "logout"},
+    }
+    assert set().union(*targets.values()) <= operations
+    login = document["paths"]["/v1/sessions"]["post"]["responses"]["200"]
+    # Still the response FastAPI documents from the model, with the links added to it.
+    assert login["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TokenPair"
+    }
+
+
+def test_every_dependency_is_a_coroutine() -> None:
+    """FastAPI runs a plain ``def`` dependency in a worker thread: two thread switches per
+    request for a lookup. Every dependency of every route is ``async def`` instead."""
+    routes = [
+        route
+        for module in (users, sessions, me, ops)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+    ]
+    assert len(routes) == 9
+    seen = set()
+    pending = [route.dependant for route in routes]
+    while pending:
+        dependant = pending.pop()
+        pending.extend(dependant.dependencies)
+        if dependant.call is None or dependant.call in seen:
+            continue
+        seen.add(dependant.call)
+        call = dependant.call
+        is_async = inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
+            getattr(call, "__call__", None)  # noqa: B004 (instances such as HTTPBearer)
+        )
+        assert is_async, call
+    assert len(seen) > 4
 
 
 def test_openapi_document_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -192,6 +192,7 @@ def test_serve_migrates_then_runs_uvicorn(db_url: str, monkeypatch: pytest.Monke
     assert call["host"] == "127.0.0.1"
     assert call["multiproc"]
     assert not Path(call["multiproc"]).exists()  # cleaned up after uvicorn returns
+    assert "PROMETHEUS_MULTIPROC_DIR" not in __import__("os").environ  # and forgotten
 
 
 def test_unexpected_errors_exit_1(

@@ -6,10 +6,16 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from authsvc.store.models import login_throttle, refresh_tokens, sessions
-from authsvc.store.records import EmailTaken, RotateOutcome, SessionRecord, UserRecord
+from authsvc.store.records import (
+    EmailTaken,
+    LoginState,
+    RotateOutcome,
+    SessionRecord,
+    UserRecord,
+)
 from authsvc.store.repository import Repository
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -242,3 +248,68 @@ def test_prune(repo: Repository) -> None:
 def test_ping(repo: Repository) -> None:
     """The database answers."""
     repo.ping()
+
+
+def _statements(repo: Repository) -> list[str]:
+    """Every SQL statement ``repo`` sends from now on (appended as they run)."""
+    sent: list[str] = []
+    event.listen(repo.db.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    return sent
+
+
+def test_login_state_reads_account_streak_and_lock(repo: Repository) -> None:
+    """Known or unknown address, with or without a streak, locked or not: one answer each."""
+    user = _user()
+    repo.create_user(user)
+    email = user.email_canonical
+    assert repo.login_state(email, NOW) == LoginState(user=user, locked_until=None, failures=0)
+    repo.record_failure(email, NOW, threshold=2, window=WINDOW)
+    assert repo.login_state(email, NOW) == LoginState(user=user, locked_until=None, failures=1)
+    repo.record_failure(email, NOW, threshold=2, window=WINDOW)
+    assert repo.login_state(email, NOW) == LoginState(user, locked_until=NOW + WINDOW, failures=2)
+    # An expired lock is no lock, but its row is still a streak for a success to reset.
+    assert repo.login_state(email, NOW + WINDOW) == LoginState(user, locked_until=None, failures=2)
+    repo.record_failure("ghost@example.com", NOW, threshold=1, window=WINDOW)
+    assert repo.login_state("ghost@example.com", NOW) == LoginState(None, NOW + WINDOW, 1)
+    assert repo.login_state("nobody@example.com", NOW) == LoginState(None, None, 0)
+
+
+def test_login_state_is_one_select(repo: Repository) -> None:
+    """The account and the streak come from one statement, so from one snapshot."""
+    repo.create_user(_user())
+    repo.record_failure("a@example.com", NOW, threshold=5, window=WINDOW)
+    sent = _statements(repo)
+    assert repo.login_state("a@example.com", NOW).failures == 1
+    assert len([statement for statement in sent if "SELECT" in statement.upper()]) == 1
+
+
+def test_a_login_that_read_no_streak_does_not_reset(repo: Repository) -> None:
+    """``reset_failures=False`` sends no DELETE; a failure recorded after the login read its
+    state (concurrently with the verification) stays counted."""
+    user = _user()
+    repo.create_user(user)
+    assert repo.login_state(user.email_canonical, NOW).failures == 0
+    repo.record_failure(user.email_canonical, NOW, threshold=5, window=WINDOW)
+    sent = _statements(repo)
+    repo.start_session(
+        SessionRecord("s1", user.id, NOW, NOW + WINDOW, None),
+        refresh_hash="r1",
+        email_canonical=user.email_canonical,
+        reset_failures=False,
+    )
+    assert not [s for s in sent if s.lstrip().upper().startswith("DELETE")]
+    assert repo.login_state(user.email_canonical, NOW).failures == 1
+    assert repo.principal("s1") is not None
+
+
+def test_a_login_that_read_a_streak_resets_what_is_there_at_write_time(
+    repo: Repository,
+) -> None:
+    """The streak is deleted with everything added to it since the read, unless locked."""
+    user = _user()
+    repo.create_user(user)
+    repo.record_failure(user.email_canonical, NOW, threshold=3, window=WINDOW)
+    assert repo.login_state(user.email_canonical, NOW).failures == 1
+    repo.record_failure(user.email_canonical, NOW, threshold=3, window=WINDOW)
+    _session(repo, user)  # reset_failures defaults to True
+    assert repo.login_state(user.email_canonical, NOW).failures == 0

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from authsvc.app import build_services
 from authsvc.clock import ManualClock
 from authsvc.config import Settings
 from authsvc.deps import Services
+from authsvc.security.hashing import VerifyResult
 from authsvc.services.outcomes import LoginRefused, RefreshRefused, Unauthenticated
 from tests.unit._helpers import metric_value
 
@@ -114,3 +117,51 @@ async def test_locked_is_its_own_metric_outcome(services: Services) -> None:
     text = services.metrics.render()[0].decode()
     assert metric_value(text, "authsvc_login_attempts_total", outcome="bad_credentials") == 5
     assert metric_value(text, "authsvc_login_attempts_total", outcome="locked") == 1
+
+
+def _verify_then(services: Services, during: Callable[[], object]) -> None:
+    """Make every verification run ``during`` right after it (a concurrent request's
+    effect landing between a login's read of its state and its write)."""
+    hasher = services.accounts._hasher
+    real = hasher.verify
+
+    def verify(stored: str, password: str) -> VerifyResult:
+        result = real(stored, password)
+        during()
+        return result
+
+    hasher.verify = verify  # type: ignore[method-assign]
+
+
+def _record_failure(services: Services, clock: ManualClock) -> Callable[[], object]:
+    return lambda: services.repo.record_failure(
+        "a@example.com", clock.now(), threshold=5, window=timedelta(minutes=15)
+    )
+
+
+async def test_a_login_that_read_no_streak_sends_no_reset(
+    services: Services, clock: ManualClock
+) -> None:
+    """The common login writes its session and nothing else. A failure that lands while it
+    verifies stays counted (that failure is ordered after the success)."""
+    await services.accounts.register("a@example.com", PASSWORD)
+    sent: list[str] = []
+    event.listen(
+        services.repo.db.engine, "before_cursor_execute", lambda *args: sent.append(args[2])
+    )
+    _verify_then(services, _record_failure(services, clock))
+    await services.sessions.login("a@example.com", PASSWORD, client="c")
+    assert not [statement for statement in sent if statement.startswith("DELETE")]
+    assert services.repo.login_state("a@example.com", clock.now()).failures == 1
+
+
+async def test_a_login_that_read_a_streak_resets_it(services: Services, clock: ManualClock) -> None:
+    """A streak the login saw is reset at its write, failures added meanwhile included; the
+    next failures count from one again."""
+    await services.accounts.register("a@example.com", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(LoginRefused):
+            await services.sessions.login("a@example.com", "wrong password", client="c")
+    _verify_then(services, _record_failure(services, clock))
+    await services.sessions.login("a@example.com", PASSWORD, client="c")
+    assert services.repo.login_state("a@example.com", clock.now()).failures == 0
