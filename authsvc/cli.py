@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -63,15 +64,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 (heavy, and only this command needs it)
 
     from authsvc.config import Settings  # noqa: PLC0415
-    from authsvc.logs import configure_logging  # noqa: PLC0415
+    from authsvc.logs import configure_logging, log_event  # noqa: PLC0415
     from authsvc.metrics import MULTIPROC_ENV  # noqa: PLC0415
-    from authsvc.store.migrate import upgrade  # noqa: PLC0415
+    from authsvc.store.migrate import revision_ahead, upgrade  # noqa: PLC0415
 
     settings: Settings = _load(Settings)
     if settings.uses_ephemeral_key and args.workers > 1:
         raise _UsageError("dev mode without signing keys runs one worker only (keys differ)")
     configure_logging(settings.log_level)
-    upgrade(settings.database_url)
+    ahead = revision_ahead(settings.database_url)
+    if ahead is None:
+        upgrade(settings.database_url)
+    else:
+        # A rollback: a newer version migrated this database. Serve on its schema.
+        log_event("schema_ahead", outcome="serving", reason=ahead, level=logging.WARNING)
     made_dir = None
     if args.workers > 1 and not os.environ.get(MULTIPROC_ENV):
         # Workers are separate processes; this makes /metrics aggregate all of them.
@@ -119,10 +125,17 @@ def _cmd_import_users(args: argparse.Namespace) -> int:
     from authsvc.config import StoreSettings  # noqa: PLC0415
     from authsvc.services.importer import import_users  # noqa: PLC0415
     from authsvc.store.db import Database, make_engine  # noqa: PLC0415
-    from authsvc.store.migrate import upgrade  # noqa: PLC0415
+    from authsvc.store.migrate import revision_ahead, upgrade  # noqa: PLC0415
     from authsvc.store.repository import Repository  # noqa: PLC0415
 
     settings: StoreSettings = _load(StoreSettings)
+    ahead = revision_ahead(settings.database_url)
+    if ahead is not None:
+        # Rows written with this version's idea of the schema could miss newer columns.
+        raise _UsageError(
+            f"the database is at revision {ahead}, newer than this version knows; "
+            "import with the version that migrated it"
+        )
     try:
         source = Path(args.file).open("rb")  # noqa: SIM115 (closed below)
     except OSError as exc:

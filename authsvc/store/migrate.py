@@ -12,11 +12,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 
 from authsvc.store.db import make_engine
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "revision_ahead",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -70,3 +78,22 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def revision_ahead(database_url: str) -> str | None:
+    """Return the database's revision if this code does not know it, else ``None``.
+
+    An unknown revision means a newer version migrated the database: this version is
+    being rolled back to. Upgrading would fail ("Can't locate revision"), so ``authsvc
+    serve`` leaves the schema alone and serves on it; expand-then-contract migrations keep
+    the previous version working on the newer schema (the replay gate's rollback check
+    tests exactly that).
+    """
+    current = current_revision(database_url)
+    if current is None:
+        return None
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except CommandError:
+        return current
+    return None

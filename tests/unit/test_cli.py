@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from authsvc import cli
 from authsvc.app import openapi_document
+from authsvc.logs import JsonFormatter
 from authsvc.security.hashing import make_pbkdf2_sha256
 from authsvc.store.db import Database, make_engine
 from authsvc.store.migrate import current_revision
@@ -193,6 +195,68 @@ def test_serve_migrates_then_runs_uvicorn(db_url: str, monkeypatch: pytest.Monke
     assert call["multiproc"]
     assert not Path(call["multiproc"]).exists()  # cleaned up after uvicorn returns
     assert "PROMETHEUS_MULTIPROC_DIR" not in __import__("os").environ  # and forgotten
+
+
+def _stamp_newer_revision(url: str) -> None:
+    """Leave the database as a newer version would: migrated to a revision we do not ship."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_newer'")
+    finally:
+        engine.dispose()
+
+
+def test_serve_after_a_rollback_serves_the_newer_schema(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database a newer version migrated is served as it is, with a warning.
+
+    Upgrading it would fail on the unknown revision, so a rolled-back version could not
+    start at all: the rollback that ends an outage would itself fail.
+    """
+    import uvicorn  # noqa: PLC0415
+
+    assert cli.main(["migrate"]) == 0
+    _stamp_newer_revision(db_url)
+    started: list[str | None] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: started.append(current_revision(db_url)))
+    monkeypatch.setenv("AUTHSVC_SIGNING_KEYS", KEYS)
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    try:
+        assert cli.main(["serve", "--port", "0"]) == 0
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+    assert started == ["9999_newer"]  # served, schema untouched
+    (ahead,) = [r for r in caplog.records if r.getMessage() == "schema_ahead"]
+    assert ahead.levelno == logging.WARNING
+    assert "9999_newer" in JsonFormatter().format(ahead)
+
+
+def test_import_refuses_a_database_a_newer_version_migrated(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is written under a schema this version does not know: exit 2, a reason."""
+    assert cli.main(["migrate"]) == 0
+    _stamp_newer_revision(db_url)
+    source = tmp_path / "users.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "email": "a@example.com",
+                "password_hash": make_pbkdf2_sha256("pw-123456", iterations=1000),
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert cli.main(["import-users", str(source)]) == 2
+    assert "revision 9999_newer, newer than this version knows" in capsys.readouterr().err
+    assert current_revision(db_url) == "9999_newer"
 
 
 def test_unexpected_errors_exit_1(
