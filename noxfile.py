@@ -32,6 +32,18 @@ def _sync(session: nox.Session, *groups: str) -> None:
     session.run_install(*args, silent=True)
 
 
+def _coverage_reports(session: nox.Session, *, append: bool) -> None:
+    """Combine the parallel data files into ``.coverage`` and write the reports from it.
+
+    ``append`` keeps what ``.coverage`` already holds (the last test run's data) and adds to it.
+    """
+    combine = ["coverage", "combine", "--quiet", *(["--append"] if append else [])]
+    session.run(*combine, success_codes=[0, 1])  # 1: no parallel data to combine
+    session.run("coverage", "xml", "-o", str(REPORTS / "coverage.xml"), "--quiet")
+    session.run("coverage", "json", "-o", str(REPORTS / "coverage.json"), "--quiet")
+    session.run("coverage", "report")
+
+
 def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     """Run the test suite under coverage and leave reports in ``reports/``."""
     # mutmut too: the mutation gate's own tests drive it, and `gate` runs the gate.
@@ -43,16 +55,50 @@ def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     session.run(
         "coverage", "run", "-m", "pytest", f"--junitxml={REPORTS / 'junit.xml'}", *pytest_args
     )
-    session.run("coverage", "combine", "--quiet", success_codes=[0, 1])
-    session.run("coverage", "xml", "-o", str(REPORTS / "coverage.xml"), "--quiet")
-    session.run("coverage", "json", "-o", str(REPORTS / "coverage.json"), "--quiet")
-    session.run("coverage", "report")
+    _coverage_reports(session, append=False)
+
+
+#: The replay gate's bars (tests/gates/test_replay_bars.py): opt-in, see tests/conftest.py.
+REPLAY_BARS = ["--replay-bars", "-m", "replay_bars", "tests/gates"]
+
+
+def _replay_bars_impl(session: nox.Session, pytest_args: list[str]) -> None:
+    """Run the replay bars under coverage and add their data to the last test run's.
+
+    Appended, not erased, so the coverage gate judges the same data whether the bars ran
+    inside one session (``gate``) or after ``nox -s tests`` (CI).
+    """
+    REPORTS.mkdir(exist_ok=True)
+    session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"--junitxml={REPORTS / 'replay-bars-junit.xml'}",
+        *REPLAY_BARS,
+        *pytest_args,
+    )
+    _coverage_reports(session, append=True)
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run every test suite (unit, property, contract, gates, integration) with coverage."""
+    """Run every test suite (unit, property, contract, gates, integration) with coverage.
+
+    The replay gate's bars are left to ``nox -s replay-bars`` (run it next to add them).
+    """
     _tests_impl(session, session.posargs or ["--integration"])
+
+
+@nox.session(name="replay-bars", python=PYTHON, default=False)
+def replay_bars(session: nox.Session) -> None:
+    """Run the replay gate's bars (about 3 minutes), adding to the last test run's coverage.
+
+    Arguments after ``--`` go to pytest (e.g. ``-k pbkdf2``).
+    """
+    _sync(session, "test")
+    _replay_bars_impl(session, session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -101,11 +147,12 @@ GATE_REPORTS = [
 
 @nox.session(python=PYTHON)
 def gate(session: nox.Session) -> None:
-    """The pre-merge gate: every test suite with coverage, then every gate, then one report.
+    """The pre-merge gate: test suites and replay bars with coverage, every gate, one report.
 
     Arguments after ``--`` go to ``quality-gates run`` (e.g. ``--body-file PR.md``).
     """
     _tests_impl(session, ["--integration"])
+    _replay_bars_impl(session, [])
     session.run("quality-gates", "run", *GATE_REPORTS, *session.posargs)
     session.log(f"gate report: {REPORTS / 'gate.html'}")
 

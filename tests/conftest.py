@@ -3,6 +3,9 @@
 Every test under ``tests/<kind>/`` gets the ``<kind>`` marker, so ``-m unit`` or
 ``-m "not integration"`` select by folder. A test file outside the known folders
 is an error, not a silently unmarked test.
+
+Two opt-ins skip, with the reason, what costs minutes: ``--integration`` (real servers and
+databases) and ``--replay-bars`` (the replay gate's bars, run by ``nox -s replay-bars``).
 """
 
 from __future__ import annotations
@@ -43,11 +46,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="also run tests/integration (real uvicorn processes and databases)",
     )
+    group.addoption(
+        "--replay-bars",
+        action="store_true",
+        default=False,
+        help="also run the replay gate's bars (tests marked replay_bars; nox -s replay-bars)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run_integration = config.getoption("--integration")
     skip_integration = pytest.mark.skip(reason="integration test: pass --integration to run")
+    run_replay_bars = config.getoption("--replay-bars")
+    # The replay gate's bars replay real candidate commits (minutes in all): they are that
+    # gate's acceptance tests, run in a session of their own to keep `nox -s tests` short.
+    skip_replay_bars = pytest.mark.skip(
+        reason="replay gate bar: runs in nox -s replay-bars (pass --replay-bars to run)"
+    )
     for item in items:
         relative = Path(str(item.path)).resolve().relative_to(TESTS_ROOT.resolve())
         kind = relative.parts[0]
@@ -58,3 +73,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(getattr(pytest.mark, kind))
         if kind == "integration" and not run_integration:
             item.add_marker(skip_integration)
+        if not run_replay_bars and item.get_closest_marker("replay_bars") is not None:
+            item.add_marker(skip_replay_bars)
