@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from quality_gates.cli import main
+from tests.gates._replay import Clone
 from tests.gates._repo import CLI, GitRepo, Run
 
 
@@ -34,3 +35,15 @@ def cli(capsys: pytest.CaptureFixture[str], repo: GitRepo) -> CLI:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def replay_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole session: the environments are built once."""
+    return tmp_path_factory.mktemp("replay-cache")
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Clone:
+    """A fresh clone of this repository on branch ``candidate``."""
+    return Clone(tmp_path / "clone")

@@ -10,8 +10,11 @@ import pytest
 
 from quality_gates.errors import InputError
 from quality_gates.gates import GATES
+from quality_gates.gates import replay as replay_gate
 from quality_gates.policy import parse_policy
+from quality_gates.policy_deploy import ReplayPolicy
 from quality_gates.replay.databases import SqliteDatabases
+from quality_gates.replay.runner import ReplayOutcome
 from quality_gates.replay.worktree import baseline_worktree, lock_key, write_launchers
 from tests.gates._replay import PROFILE
 from tests.gates._repo import CLI, GitRepo
@@ -174,3 +177,34 @@ def test_sqlite_copies_carry_the_write_ahead_log(tmp_path: Path) -> None:
     assert Path(f"{dbs.path('copy')}-wal").read_bytes() == b"wal"
     assert not Path(f"{dbs.path('copy')}-shm").exists()
     assert dbs.url("copy") == f"sqlite:///{dbs.path('copy')}"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "summary", "rule"),
+    [
+        (
+            ReplayOutcome(deploy_error="candidate migrate exited with code 1\nTraceback ..."),
+            "the candidate does not deploy on the baseline's data: candidate migrate exited",
+            "deploy",
+        ),
+        (
+            ReplayOutcome(
+                accounts=10,
+                rollback_error="baseline-rollback exited with code 1 while starting:\n...",
+            ),
+            "after a rollback, the baseline does not start on the candidate's data: "
+            "baseline-rollback exited",
+            "rollback",
+        ),
+    ],
+)
+def test_a_version_that_does_not_start_fails_the_gate(
+    outcome: ReplayOutcome, summary: str, rule: str
+) -> None:
+    """Whatever the paired requests said, a candidate that cannot be deployed, or a
+    baseline that cannot be rolled back to, fails, with the first line of why."""
+    result = replay_gate._result(outcome, ReplayPolicy(), [])
+    assert result.status == "fail"
+    assert result.summary.startswith(summary), result.summary
+    assert result.findings[0].rule_id == rule
+    assert result.findings[0].severity == "error"

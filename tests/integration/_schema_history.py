@@ -129,6 +129,18 @@ def argon2id(password: str) -> str:
     return hasher.hash(unicodedata.normalize("NFKC", password))
 
 
+def argon2id_defaults(password: str) -> str:
+    """An argon2id hash at authsvc's default parameters (m=19456 KiB, t=2, p=1).
+
+    At 97 characters the longest hash a default install stores: a migration that sizes the
+    hash column by a cheaper hash (m=1024 makes 96) would cut exactly these.
+    """
+    hasher = argon2.PasswordHasher(
+        time_cost=2, memory_cost=19456, parallelism=1, type=argon2.Type.ID
+    )
+    return hasher.hash(unicodedata.normalize("NFKC", password))
+
+
 @dataclass(frozen=True)
 class OldAccount:
     """One account written at an earlier head, and how its user logs in afterwards."""
@@ -181,7 +193,8 @@ def _account(
 def old_accounts() -> list[OldAccount]:
     """A fresh set (new ids, addresses and passwords) of the accounts an old head holds.
 
-    A current argon2id account holding a session and its refresh token; an imported Django
+    A current argon2id account holding a session and its refresh token; one hashed at the
+    default parameters (the longest stored hash); an imported Django
     PBKDF2 account; an imported PHP ``$2y$`` bcrypt account with a mixed-case address; a
     non-ASCII address whose case folding is not lower-casing (``ß`` folds to ``ss``); and a
     disabled account, which must stay refused.
@@ -194,6 +207,12 @@ def old_accounts() -> list[OldAccount]:
             f"current.{tag}@example.com",
             argon2id,
             live_session=True,
+        ),
+        _account(
+            "argon2id-defaults",
+            f"defaults.{tag}@example.com",
+            f"defaults.{tag}@example.com",
+            argon2id_defaults,
         ),
         _account(
             "pbkdf2", f"django.{tag}@example.com", f"django.{tag}@example.com", django_pbkdf2_sha256
