@@ -1,7 +1,8 @@
 """A seeded, deterministic population of accounts in segments.
 
-Account ``i`` depends only on ``(seed, i)`` and its segment, so accounts are made one at a time
-when needed and never held all at once (10,000 accounts run in flat memory). Segment sizes are
+Account ``i`` depends only on ``(seed, i)``, its segment and its rank there, so accounts are
+made one at a time when needed and never held all at once (two bytes per account are kept:
+10,000 accounts run in flat memory). Segment sizes are
 the configured shares of the population, rounded by largest remainder, and spread through it
 by a seeded shuffle.
 """
@@ -39,6 +40,8 @@ class Account:
     password: str
     wrong_password: str
     seed: int
+    variants: tuple[str, ...] = ("login-case", "login-whitespace")
+    """The e-mail variants this account logs in with (see :meth:`Population.account`)."""
 
     @property
     def case_variant(self) -> str:
@@ -110,6 +113,13 @@ class Population:
         random.Random(f"{seed}:order").shuffle(order)  # noqa: S311 - seeded on purpose
         # One byte per account: the only per-account state kept in memory.
         self._segment_of = bytes(order)
+        # And one more: the account's rank within its segment is even (see account()).
+        seen = [0] * len(_NAMES)
+        even = bytearray(len(order))
+        for index, segment in enumerate(order):
+            even[index] = seen[segment] % 2 == 0
+            seen[segment] += 1
+        self._even_in_segment = bytes(even)
 
     def __len__(self) -> int:
         return self.size
@@ -127,7 +137,14 @@ class Population:
         rng = random.Random(f"{self.seed}:{index}")  # noqa: S311 - seeded on purpose
         email = _email(segment, index, rng)
         password = _password(segment, rng)
-        return Account(index, segment, email, password, _wrong(segment, password), self.seed)
+        # Each variant is a full password verification on both versions, so an account with
+        # a plain address tries one, alternating through its segment: every segment of two
+        # or more accounts tries both, for half the cost. The e-mail segments try both always.
+        variants: tuple[str, ...] = ("login-case", "login-whitespace")
+        if segment.address == "plain":
+            variants = variants[:1] if self._even_in_segment[index] else variants[1:]
+        wrong = _wrong(segment, password)
+        return Account(index, segment, email, password, wrong, self.seed, variants)
 
 
 def _email(segment: Segment, index: int, rng: random.Random) -> str:

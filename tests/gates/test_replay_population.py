@@ -150,3 +150,19 @@ def test_registered_accounts_have_no_hash() -> None:
 def test_an_empty_population_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one account"):
         Population(0)
+
+
+def test_every_segment_tries_both_e_mail_variants() -> None:
+    """Plain addresses alternate capitals and spaces through their segment (half the cost of
+    both); the e-mail segments try both on every account."""
+    population = Population(1000, seed=3)
+    by_segment: dict[str, list[tuple[str, ...]]] = {}
+    for account in population:
+        by_segment.setdefault(account.segment.name, []).append(account.variants)
+    for name, variants in by_segment.items():
+        if SEGMENTS[name].address == "plain":
+            assert variants[0::2] == [("login-case",)] * len(variants[0::2]), name
+            assert variants[1::2] == [("login-whitespace",)] * len(variants[1::2]), name
+        else:
+            assert set(variants) == {("login-case", "login-whitespace")}, name
+    assert Population(1000, seed=3).account(417) == population.account(417)
