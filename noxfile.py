@@ -58,7 +58,8 @@ def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     _coverage_reports(session, append=False)
 
 
-#: The replay gate's bars (tests/gates/test_replay_bars.py): opt-in, see tests/conftest.py.
+#: The replay gate's bars (tests/gates/test_replay_bars.py, test_replay_migration.py): opt-in,
+#: see tests/conftest.py.
 REPLAY_BARS = ["--replay-bars", "-m", "replay_bars", "tests/gates"]
 
 
