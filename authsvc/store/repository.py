@@ -14,17 +14,14 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Row,
-    and_,
     bindparam,
-    case,
     delete,
     insert,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from authsvc.store.db import Database
@@ -110,6 +107,54 @@ _UPGRADE_HASH = (
 )
 
 
+# The failure-counting upsert of Repository.record_failure, written as SQL text: SQLAlchemy
+# 2.0 never caches its dialect upserts (their Insert has inherit_cache = False), so the
+# expression form was compiled afresh on every failed login, which made a refused login
+# about 0.8 ms of CPU slower than an accepted one. The text, with typed parameters and result
+# columns, is cached like any statement. SQLite (3.35+) and PostgreSQL share the syntax.
+# A streak is stale (restarts at 1) when its lock has expired, or when it has no lock and
+# its last failure is older than the window.
+_RECORD_FAILURE = (
+    text(
+        """
+        INSERT INTO login_throttle (email_canonical, failures, locked_until, last_failure_at)
+        VALUES (:email, 1, :first_lock, :now)
+        ON CONFLICT (email_canonical) DO UPDATE SET
+            failures = CASE
+                WHEN (login_throttle.locked_until IS NOT NULL
+                      AND login_throttle.locked_until <= :now)
+                  OR (login_throttle.locked_until IS NULL
+                      AND login_throttle.last_failure_at <= :stale_before)
+                THEN 1
+                ELSE login_throttle.failures + 1
+            END,
+            locked_until = CASE
+                WHEN (login_throttle.locked_until IS NOT NULL
+                      AND login_throttle.locked_until <= :now)
+                  OR (login_throttle.locked_until IS NULL
+                      AND login_throttle.last_failure_at <= :stale_before)
+                THEN :first_lock
+                WHEN login_throttle.locked_until IS NULL
+                     AND login_throttle.failures + 1 >= :threshold
+                THEN :lock_until
+                ELSE login_throttle.locked_until
+            END,
+            last_failure_at = :now
+        RETURNING failures, locked_until
+        """
+    )
+    .bindparams(
+        bindparam("email", type_=login_throttle.c.email_canonical.type),
+        bindparam("threshold", type_=login_throttle.c.failures.type),
+        *(
+            bindparam(name, type_=login_throttle.c.last_failure_at.type)
+            for name in ("now", "stale_before", "first_lock", "lock_until")
+        ),
+    )
+    .columns(login_throttle.c.failures, login_throttle.c.locked_until)
+)
+
+
 class Repository:
     """Transactional data access for the service."""
 
@@ -171,41 +216,16 @@ class Repository:
         failure is older than ``window``, restarts the count. Failures during a lock do
         not extend it.
         """
-        t = login_throttle
-        lock_until = now + window
-        stale = or_(
-            and_(t.c.locked_until.is_not(None), t.c.locked_until <= now),
-            and_(t.c.locked_until.is_(None), t.c.last_failure_at <= now - window),
-        )
-        first_lock = lock_until if threshold <= 1 else None
+        params = {
+            "email": email_canonical,
+            "now": now,
+            "lock_until": now + window,
+            "first_lock": now + window if threshold <= 1 else None,
+            "stale_before": now - window,
+            "threshold": threshold,
+        }
         with self.db.write() as conn:
-            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            statement = (
-                dialect_insert(t)
-                .values(
-                    email_canonical=email_canonical,
-                    failures=1,
-                    locked_until=first_lock,
-                    last_failure_at=now,
-                )
-                .on_conflict_do_update(
-                    index_elements=[t.c.email_canonical],
-                    set_={
-                        "failures": case((stale, 1), else_=t.c.failures + 1),
-                        "locked_until": case(
-                            (stale, first_lock),
-                            (
-                                and_(t.c.locked_until.is_(None), t.c.failures + 1 >= threshold),
-                                lock_until,
-                            ),
-                            else_=t.c.locked_until,
-                        ),
-                        "last_failure_at": now,
-                    },
-                )
-                .returning(t.c.failures, t.c.locked_until)
-            )
-            row = conn.execute(statement).one()
+            row = conn.execute(_RECORD_FAILURE, params).one()
         return ThrottleState(failures=row.failures, locked_until=row.locked_until)
 
     def change_password(self, user_id: str, *, old_hash: str, new_hash: str, now: datetime) -> bool:
