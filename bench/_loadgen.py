@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvloop
+
 HOST = "127.0.0.1"
 IO_TIMEOUT = 30.0
 
@@ -58,20 +60,28 @@ class RawHTTP:
             )
         reader, writer = self._stream
         writer.write(raw)
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IO_TIMEOUT)
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        if "content-length" not in headers:
-            raise RuntimeError(f"response without Content-Length: {headers}")
-        length = int(headers["content-length"])
-        content = await asyncio.wait_for(reader.readexactly(length), IO_TIMEOUT)
-        if headers.get("connection", "").lower() == "close":
+        # One timeout scope per response: wait_for() would wrap each read in a task.
+        async with asyncio.timeout(IO_TIMEOUT):
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, length, close = _parse_head(head)
+            content = await reader.readexactly(length)
+        if close:
             await self.close()
         return status, content
+
+
+def _parse_head(head: bytes) -> tuple[int, int, bool]:
+    """Status, Content-Length and whether the server closes, from a response head."""
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" not in headers:
+        raise RuntimeError(f"response without Content-Length: {headers}")
+    close = headers.get("connection", "").lower() == "close"
+    return status, int(headers["content-length"]), close
 
 
 def login_request(port: int, email: str, password: str) -> bytes:
@@ -113,7 +123,9 @@ def run_flood(
     Each connection cycles through its own share of the accounts, so no two connections race
     on one account's throttle row. Runs in a child process (a picklable top-level function).
     """
-    return asyncio.run(_flood(port, accounts, concurrency, duration))
+    # uvloop (the service's own loop, installed with uvicorn[standard]) wakes up for
+    # each response with fewer system calls than asyncio's default loop.
+    return uvloop.run(_flood(port, accounts, concurrency, duration))
 
 
 async def _flood(
