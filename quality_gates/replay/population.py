@@ -28,6 +28,8 @@ _ACCENTED = ("Crème", "brûlée", "Über", "Ärger", "mañana", "Café", "naïv
 _PASSWORD_CHARS = string.ascii_letters + string.digits + "!#%&*-_=+?"
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "so", "ta", "vi", "zu", "pe", "dor", "lin", "mar")
 _NAMES = tuple(SEGMENTS)
+#: The e-mail spellings besides the registered one: in capitals, with surrounding spaces.
+EMAIL_VARIANTS: tuple[str, ...] = ("login-case", "login-whitespace")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Account:
     password: str
     wrong_password: str
     seed: int
-    variants: tuple[str, ...] = ("login-case", "login-whitespace")
+    variants: tuple[str, ...] = EMAIL_VARIANTS
     """The e-mail variants this account logs in with (see :meth:`Population.account`)."""
 
     @property
@@ -140,7 +142,7 @@ class Population:
         # Each variant is a full password verification on both versions, so an account with
         # a plain address tries one, alternating through its segment: every segment of two
         # or more accounts tries both, for half the cost. The e-mail segments try both always.
-        variants: tuple[str, ...] = ("login-case", "login-whitespace")
+        variants = EMAIL_VARIANTS
         if segment.address == "plain":
             variants = variants[:1] if self._even_in_segment[index] else variants[1:]
         wrong = _wrong(segment, password)

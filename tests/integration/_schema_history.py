@@ -120,11 +120,14 @@ def php_bcrypt(password: str) -> str:
     return "$2y$" + hashed[4:]
 
 
-def argon2id(password: str) -> str:
-    """An argon2id hash of the NFKC form, as authsvc's registration writes it."""
-    # Small parameters: a hash made with any parameters verifies (and is upgraded if old).
+def argon2id(password: str, *, memory_cost: int = 1024, time_cost: int = 1) -> str:
+    """An argon2id hash of the NFKC form, as authsvc's registration writes it.
+
+    Small parameters by default: a hash made with any parameters verifies (and is upgraded
+    if old).
+    """
     hasher = argon2.PasswordHasher(
-        time_cost=1, memory_cost=1024, parallelism=1, type=argon2.Type.ID
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=1, type=argon2.Type.ID
     )
     return hasher.hash(unicodedata.normalize("NFKC", password))
 
@@ -135,10 +138,7 @@ def argon2id_defaults(password: str) -> str:
     At 97 characters the longest hash a default install stores: a migration that sizes the
     hash column by a cheaper hash (m=1024 makes 96) would cut exactly these.
     """
-    hasher = argon2.PasswordHasher(
-        time_cost=2, memory_cost=19456, parallelism=1, type=argon2.Type.ID
-    )
-    return hasher.hash(unicodedata.normalize("NFKC", password))
+    return argon2id(password, memory_cost=19456, time_cost=2)
 
 
 @dataclass(frozen=True)
