@@ -25,6 +25,11 @@ _DOMAINS = ("example.com", "example.org", "mail.example.net")
 _UNICODE_FIRST = ("Jürgen", "Åsa", "Björn", "Zoë", "Søren", "Ömer")
 _UNICODE_LAST = ("Straße", "Weiß", "Groß", "Meißner", "Strauß")  # ß: casefold ≠ lower
 _ACCENTED = ("Crème", "brûlée", "Über", "Ärger", "mañana", "Café", "naïve", "façade", "Ångström")
+# Characters NFKC rewrites but NFC keeps: fullwidth letters and digits, ligatures,
+# superscripts, circled digits. A service that stores hashes of the NFKC form and then
+# switches to NFC (or to no normalisation) locks these users out.
+# Escaped, as they are easily mistaken for their ASCII lookalikes: fullwidth P, A, w, 1, 7.
+_COMPAT_CHARS = ("\uff30", "\uff21", "\uff57", "\uff11", "\uff17", "ﬁ", "ﬂ", "²", "³", "①", "⑤")
 _PASSWORD_CHARS = string.ascii_letters + string.digits + "!#%&*-_=+?"
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "so", "ta", "vi", "zu", "pe", "dor", "lin", "mar")
 _NAMES = tuple(SEGMENTS)
@@ -170,6 +175,9 @@ def _password(segment: Segment, rng: random.Random) -> str:
     if style in ("nfc", "nfd"):
         words = f"{rng.choice(_ACCENTED)} {rng.choice(_ACCENTED)} {_random_text(rng, 6)}"
         return unicodedata.normalize("NFD" if style == "nfd" else "NFC", words)
+    if style == "compat":
+        compat = "".join(rng.choice(_COMPAT_CHARS) for _ in range(3))
+        return f"{_random_text(rng, 6)}{compat}{_random_text(rng, 4)}"
     if style == "long":
         # Over 72 bytes, with a multi-byte character past the 72nd byte for good measure.
         return _random_text(rng, rng.randint(80, 150)) + "é" + _random_text(rng, 4)

@@ -3,9 +3,10 @@
 The defaults mirror a service that migrated from a legacy system: most accounts still hold the
 password hash they were imported with (Django PBKDF2, bcrypt from PHP or Node including PHP's
 ``$2y$``, argon2id made with older parameters), and the rest are the users the update is most
-likely to break: odd e-mail spellings, non-ASCII, long and spaced passwords, accounts locked or
-disabled, and users holding sessions the old version issued. Kept free of heavy imports: the
-policy validates segment names against this table.
+likely to break: odd e-mail spellings, non-ASCII passwords (compatibility characters too),
+long and spaced passwords, accounts locked or disabled, and users holding sessions the old
+version issued. Kept free of heavy imports: the policy validates segment names against this
+table.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Literal
 Source = Literal["import", "register"]
 Scheme = Literal["pbkdf2", "bcrypt", "bcrypt-2y", "bcrypt-long", "argon2-old"]
 EmailStyle = Literal["plain", "mixed-case", "whitespace", "unicode"]
-PasswordStyle = Literal["ascii", "nfc", "nfd", "long", "spaces"]
+PasswordStyle = Literal["ascii", "nfc", "nfd", "compat", "long", "spaces"]
 State = Literal["active", "locked", "disabled"]
 
 
@@ -60,7 +61,7 @@ _ALL = (
     Segment(
         "argon2-old-params", 8, "imported argon2id with older parameters", "import", "argon2-old"
     ),
-    Segment("current", 10, "registered through the baseline's API", "register"),
+    Segment("current", 8, "registered through the baseline's API", "register"),
     Segment(
         "email-mixed-case", 6, "e-mail registered in mixed case", "register", address="mixed-case"
     ),
@@ -81,6 +82,13 @@ _ALL = (
         "non-ASCII password typed in NFD (macOS input)",
         "register",
         typed="nfd",
+    ),
+    Segment(
+        "password-compat",
+        2,
+        "password with compatibility characters (fullwidth, ligature, superscript)",
+        "register",
+        typed="compat",
     ),
     Segment("password-long", 4, "password over 72 bytes", "register", typed="long"),
     Segment(

@@ -33,10 +33,15 @@ def describe_password(password: str) -> str:
     """``password (16 chars, NFD, 3 spaces, 92 bytes)``: what matters, never the text."""
     notes = [f"{len(password)} chars"]
     if not password.isascii():
-        if unicodedata.is_normalized("NFD", password):
-            notes.append("NFD")
-        else:
-            notes.append("NFC" if unicodedata.is_normalized("NFC", password) else "mixed form")
+        nfc = unicodedata.is_normalized("NFC", password)
+        nfd = unicodedata.is_normalized("NFD", password)
+        if nfc != nfd:
+            notes.append("NFC" if nfc else "NFD")
+        elif not nfc:
+            notes.append("mixed form")
+        # (Both: nothing in it composes or decomposes, so the form says nothing.)
+        if unicodedata.normalize("NFKC", password) != unicodedata.normalize("NFC", password):
+            notes.append("compatibility characters")
     if spaces := password.count(" "):
         notes.append(f"{spaces} space{'s' * (spaces != 1)}")
     if (size := len(password.encode())) > 72:

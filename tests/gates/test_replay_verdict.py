@@ -85,6 +85,11 @@ def test_masking_keeps_secrets_out() -> None:
     assert mask_email("Jürgen.Straße@Example.com") == "J***@Example.com"
     assert describe_password("e\u0301t\u00e9 ab") == "password (7 chars, mixed form, 1 space)"
     assert describe_password("x" * 80) == "password (80 chars, 80 bytes)"
+    assert describe_password("pa\uff53\ufb01\u00b2word") == (
+        "password (9 chars, compatibility characters)"
+    )
+    assert describe_password("Caf\u00e9 ab") == "password (7 chars, NFC, 1 space)"
+    assert describe_password("Cafe\u0301 ab") == "password (8 chars, NFD, 1 space)"
 
 
 OK = Result("success", 200, access="a", refresh="r")
@@ -129,7 +134,7 @@ def test_identical_versions_pass() -> None:
     verdict = judge(_tally(population), Rules(), mode="aa", accounts=200, order=ORDER)
     assert verdict.status == "pass"
     assert verdict.summary.startswith(
-        "A/A: 200 accounts in 16 segments, no regression; 0 discordant"
+        "A/A: 200 accounts in 17 segments, no regression; 0 discordant"
     )
     assert verdict.metrics["mcnemar_p"] == 1.0
 
@@ -219,7 +224,7 @@ def test_the_report_shows_segments_in_every_format() -> None:
     assert "<script" not in html
     svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
     bars = ET.fromstring(svg).findall(".//{http://www.w3.org/2000/svg}rect")  # noqa: S314 - ours
-    assert len(bars) == 2 + 2 * 16  # the legend, then baseline and candidate per segment
+    assert len(bars) == 2 + 2 * len(SEGMENTS)  # the legend, then both versions per segment
     markdown = render([result], "markdown")
     assert "**replay: login success by segment**" in markdown
     assert "| legacy-bcrypt | 12 | 100% | 83.3% | 12 | - | 100%/100% |" in markdown
