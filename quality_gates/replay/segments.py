@@ -47,7 +47,15 @@ class Segment:
 
 
 _ALL = (
-    Segment("legacy-pbkdf2", 20, "imported Django PBKDF2-SHA256", "import", "pbkdf2"),
+    Segment("legacy-pbkdf2", 18, "imported Django PBKDF2-SHA256", "import", "pbkdf2"),
+    Segment(
+        "legacy-pbkdf2-nfd",
+        2,
+        "imported Django PBKDF2-SHA256 of a non-ASCII password typed in NFD (macOS)",
+        "import",
+        "pbkdf2",
+        typed="nfd",
+    ),
     Segment("legacy-bcrypt", 12, "imported bcrypt $2a$/$2b$ (Node, Ruby)", "import", "bcrypt"),
     Segment("legacy-bcrypt-2y", 8, "imported PHP bcrypt $2y$", "import", "bcrypt-2y"),
     Segment(

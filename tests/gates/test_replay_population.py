@@ -77,10 +77,11 @@ def test_segments_hold_what_their_names_say() -> None:
         email = account.email
         assert "ß" in email
         assert email.lower() != email.casefold()
-    for account in groups["password-nfd"]:
-        password = account.password
-        assert unicodedata.is_normalized("NFD", password)
-        assert password != unicodedata.normalize("NFC", password)
+    for name in ("password-nfd", "legacy-pbkdf2-nfd"):
+        for account in groups[name]:
+            password = account.password
+            assert unicodedata.is_normalized("NFD", password)
+            assert password != unicodedata.normalize("NFC", password)
     for account in groups["password-nfc"]:
         assert unicodedata.is_normalized("NFC", account.password)
     for account in groups["password-compat"]:
