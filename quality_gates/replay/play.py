@@ -4,9 +4,11 @@ In order: the tokens the baseline issued before the deploy (``me-old-token``,
 ``refresh-old-token``), a wrong password, the right one as the user typed it at registration,
 the e-mail in capitals or with surrounding spaces (``Account.variants``: alternately through
 each segment, both for the e-mail segments), then ``me``, ``refresh`` and ``logout`` with the
-tokens of that login. Locked and disabled accounts only
-try the passwords, and the right one must be refused too. The rollback check is one more
-login, on the baseline restarted on the candidate's database.
+tokens of that login. After a logout that succeeded, the same access and refresh token
+again (``me-after-logout``, ``refresh-after-logout``): a session that was ended must stay
+ended. Locked and disabled accounts only try the passwords, and the right one must be
+refused too. The rollback check is one more login, on the baseline restarted on the
+candidate's database.
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ KINDS = (
     "me",
     "refresh",
     "logout",
+    "me-after-logout",
+    "refresh-after-logout",
     "rollback-login",
 )
 #: Kinds that are a password login (the headline says "fails login" for these).
 LOGIN_KINDS = frozenset({"login", "login-case", "login-whitespace", "rollback-login"})
+#: Kinds that must be refused whoever plays them: a wrong password, a revoked session's tokens.
+REFUSED_KINDS = frozenset({"login-wrong", "me-after-logout", "refresh-after-logout"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class OldTokens:
 
 def must_succeed(account: Account, kind: str) -> bool:
     """Whether ``kind`` must succeed for ``account`` (else it must be refused)."""
-    if kind == "login-wrong":
+    if kind in REFUSED_KINDS:
         return False
     return account.segment.can_log_in
 
@@ -75,4 +81,8 @@ async def play(api: Api, account: Account, old: OldTokens | None) -> dict[str, R
             access, refresh = refreshed.access or access, refreshed.refresh
     if api.has_logout:
         results["logout"] = await api.logout(access, refresh)
+        if results["logout"].outcome == "success":
+            results["me-after-logout"] = await api.me(access)
+            if api.has_refresh and refresh is not None:
+                results["refresh-after-logout"] = await api.refresh(refresh)
     return results

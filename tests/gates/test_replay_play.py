@@ -24,23 +24,37 @@ POPULATION = Population(400, seed=11)
 
 
 class Server:
-    """One account's worth of authsvc: login, me, refresh, logout; records every request."""
+    """One account's worth of authsvc: login, me, refresh, logout; records every request.
 
-    def __init__(self, account: Account) -> None:
+    Logout ends the session: its access token and its refresh token are refused from then
+    on, unless ``revokes`` is false (a broken logout).
+    """
+
+    def __init__(self, account: Account, *, revokes: bool = True) -> None:
         self.account = account
+        self.revokes = revokes
+        self.revoked: set[str] = set()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else {}
         self.requests.append((request.method, request.url.path, body))
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
         if request.url.path == "/v1/sessions":
             same = body["email"].strip().casefold() == self.account.email.strip().casefold()
             if same and body["password"] == self.account.password:
                 return httpx.Response(200, json={"access_token": "a", "refresh_token": "r"})
             return httpx.Response(401)
         if request.url.path == "/v1/sessions/refresh":
+            if body["refresh_token"] in self.revoked:
+                return httpx.Response(401)
             return httpx.Response(200, json={"access_token": "a2", "refresh_token": "r2"})
-        return httpx.Response(204 if request.method == "DELETE" else 200)
+        if request.method == "DELETE":
+            if self.revokes:
+                # The session ends: the access token used here and the refresh token last issued.
+                self.revoked |= {bearer, "r2"}
+            return httpx.Response(204)
+        return httpx.Response(401 if bearer in self.revoked else 200)
 
     def logins(self) -> list[str]:
         """The e-mail of every login request, in order."""
@@ -48,10 +62,16 @@ class Server:
 
 
 def replay(
-    account: Account, old: OldTokens | None = None, *, knows: Account | None = None
+    account: Account,
+    old: OldTokens | None = None,
+    *,
+    knows: Account | None = None,
+    revokes: bool = True,
+    server: Server | None = None,
 ) -> tuple[dict[str, Result], Server]:
-    """Play ``account`` against a server that holds ``knows`` (default: that account)."""
-    server = Server(knows or account)
+    """Play ``account`` against ``server``, by default one that holds ``knows`` (default:
+    that account)."""
+    server = server or Server(knows or account, revokes=revokes)
     profile = parse_profile(tomllib.loads(PROFILE))
 
     async def main() -> dict[str, Result]:
@@ -60,6 +80,15 @@ def replay(
             return await play(Api(profile, http), account, old)
 
     return anyio.run(main), server
+
+
+#: What the server must refuse in a full play: the wrong password, the ended session's tokens.
+REFUSED = ("login-wrong", "me-after-logout", "refresh-after-logout")
+
+
+def outcomes(results: dict[str, Result]) -> dict[str, str]:
+    """Each kind played and its outcome."""
+    return {kind: result.outcome for kind, result in results.items()}
 
 
 def first_of(segment: str) -> Account:
@@ -76,10 +105,19 @@ def test_plain_addresses_alternate_the_e_mail_variant(segment: str) -> None:
     ):
         results, server = replay(account)
         assert server.logins() == [account.email, account.email, variant]
-        assert list(results) == ["login-wrong", "login", kind, "me", "refresh", "logout"]
-        assert {kind: result.outcome for kind, result in results.items()} == {
-            "login-wrong": "bad_credentials",
-            **dict.fromkeys(list(results)[1:], "success"),
+        assert list(results) == [
+            "login-wrong",
+            "login",
+            kind,
+            "me",
+            "refresh",
+            "logout",
+            "me-after-logout",
+            "refresh-after-logout",
+        ]
+        assert outcomes(results) == {
+            **dict.fromkeys(results, "success"),
+            **dict.fromkeys(REFUSED, "bad_credentials"),
         }
 
 
@@ -95,9 +133,9 @@ def test_e_mail_segments_try_both_variants(segment: str) -> None:
             account.whitespace_variant,
         ]
         assert list(results) == [kind for kind in KINDS[2:] if kind != "rollback-login"]
-        assert {kind: result.outcome for kind, result in results.items()} == {
-            "login-wrong": "bad_credentials",
-            **dict.fromkeys(list(results)[1:], "success"),
+        assert outcomes(results) == {
+            **dict.fromkeys(results, "success"),
+            **dict.fromkeys(REFUSED, "bad_credentials"),
         }
 
 
@@ -123,3 +161,38 @@ def test_live_session_users_use_their_old_tokens_first() -> None:
     assert list(results) == [kind for kind in KINDS if kind not in played]
     assert server.requests[0][:2] == ("GET", "/v1/me")
     assert server.requests[1] == ("POST", "/v1/sessions/refresh", {"refresh_token": "old-refresh"})
+
+
+def test_tokens_of_an_ended_session_are_tried_again() -> None:
+    """After the logout, the access token and the newest refresh token must both be refused."""
+    account = first_of("current")
+    results, server = replay(account)
+    after = server.requests[-2:]
+    assert after[0][:2] == ("GET", "/v1/me")
+    assert after[1] == ("POST", "/v1/sessions/refresh", {"refresh_token": "r2"})
+    assert outcomes(results)["me-after-logout"] == "bad_credentials"
+    assert outcomes(results)["refresh-after-logout"] == "bad_credentials"
+
+
+def test_a_logout_that_ends_nothing_shows_as_successes() -> None:
+    """A server whose logout revokes nothing lets both requests in: the tally's security case."""
+    results, _ = replay(first_of("current"), revokes=False)
+    assert outcomes(results)["me-after-logout"] == "success"
+    assert outcomes(results)["refresh-after-logout"] == "success"
+
+
+def test_no_after_logout_requests_when_the_logout_failed() -> None:
+    """A failed logout is its own finding; nothing was ended, so nothing is retried."""
+
+    class NoLogout(Server):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "DELETE":
+                self.requests.append((request.method, request.url.path, {}))
+                return httpx.Response(500)
+            return super().__call__(request)
+
+    account = first_of("current")
+    results, _ = replay(account, server=NoLogout(account))
+    assert outcomes(results)["logout"] == "error"
+    assert "me-after-logout" not in results
+    assert "refresh-after-logout" not in results

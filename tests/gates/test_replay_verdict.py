@@ -101,7 +101,8 @@ def _results(account: Account, *, primary: Result = OK, old: Result = OK) -> dic
     for kind in KINDS[:-1]:
         if kind.endswith("old-token") and not account.segment.live_session:
             continue
-        if kind in ("login-case", "login-whitespace", "me", "refresh", "logout") and not (
+        after_login = ("login-case", "login-whitespace", "me", "refresh", "logout")
+        if kind in (*after_login, "me-after-logout", "refresh-after-logout") and not (
             account.segment.can_log_in
         ):
             continue
@@ -158,6 +159,26 @@ def test_a_broken_segment_is_named_with_its_share() -> None:
         assert account.password not in messages  # secrets masked
     segments = {row[0]: row for row in verdict.tables[0].rows}
     assert segments["legacy-pbkdf2"][2:5] == ("100%", "83.3%", "36")  # 1 of 6 kinds
+
+
+def test_an_ended_session_that_still_works_is_a_security_failure() -> None:
+    """A logout that revokes nothing: the users still log in, but their old tokens work."""
+    population = Population(200, seed=1)
+    tally = Tally()
+    for account in population:
+        candidate = _results(account)
+        for kind in ("me-after-logout", "refresh-after-logout"):
+            if kind in candidate:
+                candidate[kind] = OK
+        if tally.add_account(account, _results(account), candidate):
+            tally.add_rollback(account, OK)
+    verdict = judge(tally, Rules(), mode="ab", accounts=200, order=ORDER)
+    able = sum(account.segment.can_log_in for account in population)
+    assert verdict.status == "fail"
+    assert verdict.summary.startswith("candidate fails me-after-logout for ")
+    assert verdict.metrics["security_regressions"] == able
+    assert verdict.metrics["discordant_b"] == 2 * able
+    assert "security" in {finding.rule_id for finding in verdict.findings}
 
 
 def test_threshold_tolerates_a_few_but_not_a_segment_drop() -> None:
