@@ -19,6 +19,13 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
+#: The ``TZ`` both versions run under: a fixed offset east of UTC and not a whole hour, so
+#: naive local times (tokens born in the future, locks that end early) show up in the
+#: replay. A POSIX string, so it needs no time zone database on the machine.
+DEFAULT_TIMEZONE = "<+0545>-5:45"
+_POSIX_TZ = re.compile(r"^[A-Za-z0-9:<>+\-_/]{1,64}$")
+
+
 @dataclass(frozen=True)
 class ReplayPolicy:
     """``[tool.quality_gates.replay]``; docs/replay.md explains each key."""
@@ -34,6 +41,7 @@ class ReplayPolicy:
     postgres_dsn: str = ""
     env: tuple[tuple[str, str], ...] = ()
     legacy_costs: str = "historical"
+    timezone: str = DEFAULT_TIMEZONE
     concurrency: int = 4
     timeout: float = 1800.0
     cache_dir: str = ""
@@ -103,6 +111,13 @@ def string_table(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(value.items())
 
 
+def timezone(value: object) -> str:
+    """A ``TZ`` value: a POSIX rule (``<+0545>-5:45``, ``UTC0``) or a zone name (``Asia/Tokyo``)."""
+    if not isinstance(value, str) or not _POSIX_TZ.match(value):
+        raise v.Invalid('a TZ value such as "UTC0", "<+0545>-5:45" or "Asia/Tokyo"')
+    return value
+
+
 def metric_name(value: object) -> str:
     """A Prometheus metric name."""
     if not isinstance(value, str) or not _METRIC_NAME.match(value):
@@ -144,6 +159,7 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
     "postgres_dsn": v.string,
     "env": string_table,
     "legacy_costs": v.one_of("historical", "low"),
+    "timezone": timezone,
     "concurrency": bounded_int(1, 64),
     "timeout": v.positive_number,
     "cache_dir": v.string,

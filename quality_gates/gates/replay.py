@@ -203,6 +203,7 @@ def run(ctx: GateContext) -> GateResult:
         database="postgresql" if policy.database == "postgresql" else "sqlite",
         postgres_dsn=policy.postgres_dsn,
         env={key: value.replace("{secret}", secret) for key, value in policy.env},
+        timezone=policy.timezone,
         concurrency=policy.concurrency,
         timeout=policy.timeout,
         cache_dir=cache.resolve(),

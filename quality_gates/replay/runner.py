@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quality_gates.policy_deploy import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
 from quality_gates.replay import seed
 from quality_gates.replay.client import Api, Result, make_client
@@ -54,6 +55,7 @@ class ReplayConfig:
     database: DatabaseKind = "sqlite"
     postgres_dsn: str = ""
     env: Mapping[str, str] = field(default_factory=dict)
+    timezone: str = DEFAULT_TIMEZONE
     concurrency: int = 4
     timeout: float = 1800.0
     cache_dir: Path = field(default_factory=Path.cwd)

@@ -42,7 +42,8 @@ class Run:
         self.servers: list[Server] = []
 
     def environ(self, version: VersionEnv) -> dict[str, str]:
-        return {**version.environ(os.environ), **self.config.env}
+        # Both versions run in the configured zone; the policy's env may still set TZ itself.
+        return {**version.environ(os.environ), "TZ": self.config.timezone, **self.config.env}
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()

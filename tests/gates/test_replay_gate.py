@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,18 @@ from quality_gates.gates import GATES
 from quality_gates.gates import replay as replay_gate
 from quality_gates.policy import parse_policy
 from quality_gates.policy_deploy import ReplayPolicy
+from quality_gates.profile.parse import parse_profile
 from quality_gates.replay.databases import SqliteDatabases
-from quality_gates.replay.runner import ReplayOutcome
-from quality_gates.replay.worktree import baseline_worktree, lock_key, write_launchers
+from quality_gates.replay.population import Population
+from quality_gates.replay.progress import Progress
+from quality_gates.replay.runner import ReplayConfig, ReplayOutcome
+from quality_gates.replay.session import Run
+from quality_gates.replay.worktree import (
+    VersionEnv,
+    baseline_worktree,
+    lock_key,
+    write_launchers,
+)
 from tests.gates._replay import PROFILE
 from tests.gates._repo import CLI, GitRepo
 
@@ -42,6 +52,40 @@ def test_replay_and_canary_policy_keys() -> None:
     assert policy.canary.canary_url == "http://127.0.0.1:8001"
     assert policy.canary.max_drop == 5.0
     assert policy.gates == KNOWN
+
+
+def test_the_versions_run_east_of_utc_unless_the_policy_says_otherwise() -> None:
+    assert parse_policy({}, KNOWN).replay.timezone == "<+0545>-5:45"
+    tokyo = parse_policy({"replay": {"timezone": "Asia/Tokyo"}}, KNOWN)
+    assert tokyo.replay.timezone == "Asia/Tokyo"
+    with pytest.raises(InputError) as caught:
+        parse_policy({"replay": {"timezone": "UTC; rm -rf /"}}, KNOWN)
+    assert caught.value.problems == (
+        'tool.quality_gates.replay.timezone: expected a TZ value such as "UTC0", '
+        '"<+0545>-5:45" or "Asia/Tokyo", got "UTC; rm -rf /"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, "<+0545>-5:45"), ({"TZ": "UTC0"}, "UTC0")],
+)
+def test_both_versions_get_the_time_zone(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    """``TZ`` goes into every version's environment; the policy's ``env`` has the last word."""
+    config = ReplayConfig(
+        profile=parse_profile(tomllib.loads(PROFILE)),
+        repo=tmp_path,
+        baseline_commit="0" * 40,
+        population=Population(10, 0),
+        env=env,
+        cache_dir=tmp_path,
+    )
+    run = Run(config, tmp_path, Progress(None))
+    for label in ("baseline", "candidate"):
+        version = VersionEnv(label, tmp_path / label, tmp_path / "venv", tmp_path / "bin")
+        assert run.environ(version)["TZ"] == expected
 
 
 def test_every_bad_replay_key_is_listed() -> None:
