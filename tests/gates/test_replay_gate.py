@@ -64,6 +64,9 @@ def test_the_versions_run_east_of_utc_unless_the_policy_says_otherwise() -> None
         'tool.quality_gates.replay.timezone: expected a TZ value such as "UTC0", '
         '"<+0545>-5:45" or "Asia/Tokyo", got "UTC; rm -rf /"',
     )
+    for bad in ("", "UTC0\n", "x" * 65, 9):
+        with pytest.raises(InputError):
+            parse_policy({"replay": {"timezone": bad}}, KNOWN)
 
 
 @pytest.mark.parametrize(
