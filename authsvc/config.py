@@ -78,7 +78,8 @@ class Settings(StoreSettings):
 
     dev_mode: bool = Field(
         default=False,
-        description="Allow starting without signing keys (an ephemeral key is generated).",
+        description="Development: allow starting without signing keys (an ephemeral key is "
+        "generated), and serve the interactive API docs at /docs and /redoc.",
     )
     signing_keys: list[SigningKeyConfig] = Field(
         default_factory=list,
