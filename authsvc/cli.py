@@ -113,6 +113,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from authsvc.config import Settings  # noqa: PLC0415
     from authsvc.logs import configure_logging, log_event  # noqa: PLC0415
     from authsvc.metrics import MULTIPROC_ENV  # noqa: PLC0415
+    from authsvc.protocol import protocol_path  # noqa: PLC0415
     from authsvc.store.migrate import revision_ahead, upgrade  # noqa: PLC0415
 
     settings: Settings = _load(Settings)
@@ -143,6 +144,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             server_header=False,
             # X-Forwarded-For is interpreted by the app, from AUTHSVC_TRUSTED_PROXIES only.
             proxy_headers=False,
+            # Requests the parser rejects get problem+json too, not uvicorn's plain text.
+            http=protocol_path(),
         )
     finally:
         if made_dir is not None:

@@ -270,6 +270,7 @@ def test_serve_migrates_then_runs_uvicorn(db_url: str, monkeypatch: pytest.Monke
     assert call["workers"] == 2
     assert call["proxy_headers"] is False
     assert call["server_header"] is False
+    assert call["http"] == "authsvc.protocol_httptools:ProblemHttpToolsProtocol"
     assert call["host"] == "127.0.0.1"
     assert call["multiproc"]
     assert not Path(call["multiproc"]).exists()  # cleaned up after uvicorn returns
