@@ -47,6 +47,12 @@ def _env(database: Path) -> dict[str, str]:
     return env
 
 
+def _stray_database() -> int | None:
+    """The modification time of profiles/authsvc.db, the file the hooks used to create."""
+    stray = ROOT / "profiles" / "authsvc.db"
+    return stray.stat().st_mtime_ns if stray.exists() else None
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, dict[str, str]]]:
     """``nox -s serve -- --port P`` in a session of its own, killed by group at the end."""
@@ -87,6 +93,7 @@ def test_conformance_then_sigterm(
     """The suite's hooks reach the served database; SIGTERM to nox stops the server too."""
     assert NOX is not None
     nox, port, env = served
+    stray_before = _stray_database()
     done = subprocess.run(  # noqa: S603 - our own command line
         [
             NOX,
@@ -109,7 +116,7 @@ def test_conformance_then_sigterm(
         assert f"* {prop} " in done.stdout
         assert f"[{name}]: passed" in done.stdout, done.stdout[-3000:]
     # The hooks ran in profiles/ and used the server's database, creating none of their own.
-    assert not (ROOT / "profiles" / "authsvc.db").exists()
+    assert _stray_database() == stray_before
 
     servers = descendants(nox.pid)
     assert servers, "nox -s serve has no child process"
