@@ -122,6 +122,13 @@ def typecheck(session: nox.Session) -> None:
 DEV_DATABASE_URL = f"sqlite:///{ROOT / 'authsvc.db'}"
 
 
+def _dev_database(session: nox.Session) -> None:
+    """Name ``DEV_DATABASE_URL`` unless the caller's environment names a database itself."""
+    # session.env holds only what nox adds to the caller's environment, which it inherits.
+    if "AUTHSVC_DATABASE_URL" not in os.environ:
+        session.env["AUTHSVC_DATABASE_URL"] = DEV_DATABASE_URL
+
+
 def _terminate_as_interrupt(signum: int, frame: object) -> None:  # noqa: ARG001
     raise KeyboardInterrupt
 
@@ -134,7 +141,7 @@ def serve(session: nox.Session) -> None:
     """
     _sync(session)
     session.env.setdefault("AUTHSVC_DEV_MODE", "true")
-    session.env.setdefault("AUTHSVC_DATABASE_URL", DEV_DATABASE_URL)
+    _dev_database(session)
     # SIGTERM would end nox alone and leave the server running: unwind as on Ctrl-C instead,
     # where nox stops its child (SIGTERM at once, time for uvicorn's graceful stop, then kill).
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
@@ -149,7 +156,7 @@ def conformance(session: nox.Session) -> None:
     """
     _sync(session, "test")  # the suite runs on pytest
     # The hooks (seeding, reading a stored hash) work on the database of `nox -s serve`.
-    session.env.setdefault("AUTHSVC_DATABASE_URL", DEV_DATABASE_URL)
+    _dev_database(session)
     # The profile's target.base_url is where `nox -s serve` listens; a URL given wins.
     profile = str(ROOT / "profiles" / "authsvc.toml")
     session.run("quality-gates", "conformance", "--profile", profile, *session.posargs)

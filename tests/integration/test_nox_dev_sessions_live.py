@@ -78,6 +78,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, dict[
                     break
             except httpx.TransportError:
                 time.sleep(0.5)
+        # The database named in the environment, not the repository's authsvc.db.
+        assert (tmp_path / "dev.db").is_file()
         yield nox, port, env
     finally:
         # The group this fixture started: nox, and a server that may have outlived it.
