@@ -8,6 +8,7 @@ update this project exists to catch, so the harness must not introduce one by it
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import nox
@@ -116,12 +117,49 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *session.posargs)
 
 
+#: The database of ``serve``, named absolutely so that ``conformance`` can hand the same file to
+#: the profile's hooks, which run in ``profiles/`` (a relative URL would name another file).
+DEV_DATABASE_URL = f"sqlite:///{ROOT / 'authsvc.db'}"
+
+
+def _dev_database(session: nox.Session) -> None:
+    """Name ``DEV_DATABASE_URL`` unless the caller's environment names a database itself."""
+    # session.env holds only what nox adds to the caller's environment, which it inherits.
+    if "AUTHSVC_DATABASE_URL" not in os.environ:
+        session.env["AUTHSVC_DATABASE_URL"] = DEV_DATABASE_URL
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:  # noqa: ARG001
+    raise KeyboardInterrupt
+
+
 @nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
-    """Start authsvc on 127.0.0.1:8000 with the embedded SQLite default, in development mode."""
+    """Start authsvc on 127.0.0.1:8000 with the SQLite file authsvc.db, in development mode.
+
+    Arguments after ``--`` go to ``authsvc serve`` (e.g. ``--port 8001``).
+    """
     _sync(session)
     session.env.setdefault("AUTHSVC_DEV_MODE", "true")
-    session.run("authsvc", "serve", *session.posargs)
+    _dev_database(session)
+    # SIGTERM would end nox alone and leave the server running: unwind as on Ctrl-C instead,
+    # where nox stops its child (SIGTERM at once, time for uvicorn's graceful stop, then kill).
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    session.run("authsvc", "serve", *session.posargs, interrupt_timeout=0.01, terminate_timeout=15)
+
+
+@nox.session(python=PYTHON, default=False)
+def conformance(session: nox.Session) -> None:
+    """Run the conformance suite against ``nox -s serve`` (start that first, in another shell).
+
+    Arguments after ``--`` go to ``quality-gates conformance`` (e.g. a URL, ``-k lockout``).
+    """
+    _sync(session, "test")  # the suite runs on pytest
+    # The hooks (seeding, reading a stored hash) work on the database of `nox -s serve`.
+    _dev_database(session)
+    # The profile's target.base_url is where `nox -s serve` listens; a URL given wins.
+    profile = str(ROOT / "profiles" / "authsvc.toml")
+    session.run("quality-gates", "conformance", "--profile", profile, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)

@@ -176,8 +176,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="authsvc",
         version=__version__,
         summary="Reference login service: accounts, sessions, rotating refresh tokens.",
-        docs_url=None,
-        redoc_url=None,
+        # Interactive docs help a developer try the API; in production they would only be
+        # more surface (and the pages load their scripts from a CDN), so dev mode only.
+        docs_url="/docs" if settings.dev_mode else None,
+        redoc_url="/redoc" if settings.dev_mode else None,
         openapi_url="/openapi.json",
         lifespan=_lifespan(services, clock),
         generate_unique_id_function=_operation_id,

@@ -1,7 +1,8 @@
 """The ``authsvc`` command: serve, migrate, import-users, openapi.
 
 Exit codes: 0 success, 1 failure (a rejected import line, an OpenAPI drift, an unreachable
-database), 2 bad usage or input (argparse errors, invalid settings, a missing file).
+database, a port already in use), 2 bad usage or input (argparse errors, invalid settings, a
+missing file).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -18,23 +20,68 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from authsvc import __version__
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+_SETTINGS_EPILOG = """\
+settings come from environment variables, AUTHSVC_<NAME>; the ones to know:
+  AUTHSVC_DATABASE_URL   SQLAlchemy URL (default: sqlite:///./authsvc.db, in the
+                         working directory)
+  AUTHSVC_SIGNING_KEYS   JSON list [{"kid": ..., "secret": ...}]; required unless
+  AUTHSVC_DEV_MODE=true  (development: an ephemeral key, /docs and /redoc served)
+docs/authsvc.md lists every AUTHSVC_* variable with its default and range."""
 
 
 class _UsageError(Exception):
     """Bad input from the command line or the environment: exit 2."""
 
 
+class _ServeError(Exception):
+    """A start-up failure whose message says it all (no exception type to add): exit 1."""
+
+
+def _check_address_free(host: str, port: int) -> None:
+    """Raise unless ``host:port`` can be bound now.
+
+    Run before migrating, so that a second ``authsvc serve`` on a taken port leaves no new
+    database behind. uvicorn binds again right after; the window between is harmless (its
+    own bind error is the answer then).
+    """
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise _UsageError(f"cannot listen on {host!r}: {exc.strerror}") from None
+    for family, kind, proto, _name, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise _ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _settings_line(err: ErrorDetails) -> str:
+    # pydantic prefixes a validator's own message; ours are written to stand alone.
+    message = err["msg"].removeprefix("Value error, ")
+    loc = err["loc"]
+    if not loc:  # a rule across settings (model validator): its message names them
+        return f"  {message}"
+    variable = f"AUTHSVC_{str(loc[0]).upper()}"
+    # Inside a JSON setting, say where: AUTHSVC_SIGNING_KEYS (item 1, secret).
+    inside = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in loc[1:])
+    return f"  {variable}{f' ({inside})' if inside else ''}: {message}"
+
+
 def _settings_error(exc: ValidationError) -> _UsageError:
     # Field and message only: pydantic's default rendering quotes the input value,
     # which for AUTHSVC_SIGNING_KEYS is the secret.
-    lines = [
-        f"  AUTHSVC_{'_'.join(str(p) for p in err['loc'][:1]).upper()}: {err['msg']}"
-        for err in exc.errors()
-    ]
+    lines = [_settings_line(err) for err in exc.errors()]
     return _UsageError("invalid settings:\n" + "\n".join(lines))
 
 
@@ -66,12 +113,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from authsvc.config import Settings  # noqa: PLC0415
     from authsvc.logs import configure_logging, log_event  # noqa: PLC0415
     from authsvc.metrics import MULTIPROC_ENV  # noqa: PLC0415
+    from authsvc.protocol import protocol_path  # noqa: PLC0415
     from authsvc.store.migrate import revision_ahead, upgrade  # noqa: PLC0415
 
     settings: Settings = _load(Settings)
     if settings.uses_ephemeral_key and args.workers > 1:
         raise _UsageError("dev mode without signing keys runs one worker only (keys differ)")
     configure_logging(settings.log_level)
+    _check_address_free(args.host, args.port)
     ahead = revision_ahead(settings.database_url)
     if ahead is None:
         upgrade(settings.database_url)
@@ -95,6 +144,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             server_header=False,
             # X-Forwarded-For is interpreted by the app, from AUTHSVC_TRUSTED_PROXIES only.
             proxy_headers=False,
+            # Requests the parser rejects get problem+json too, not uvicorn's plain text.
+            http=protocol_path(),
         )
     finally:
         if made_dir is not None:
@@ -204,13 +255,37 @@ def _positive(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="authsvc", description="The authsvc login service.")
+    parser = argparse.ArgumentParser(
+        prog="authsvc",
+        description="The authsvc login service.",
+        epilog="Settings are AUTHSVC_* environment variables: see `authsvc serve --help`.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="migrate the database, then serve HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8000)
-    serve.add_argument("--workers", type=_positive, default=1)
+    serve = commands.add_parser(
+        "serve",
+        help="migrate the database, then serve HTTP",
+        description="Check that the address is free, migrate the database to this version's\n"
+        "schema, then serve the API with uvicorn until SIGTERM or Ctrl-C.",
+        epilog=_SETTINGS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="TCP port, 0 for any free one (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes; more than 1 needs AUTHSVC_SIGNING_KEYS (default: %(default)s)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
@@ -242,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"authsvc {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _ServeError as exc:
+        print(f"authsvc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 (a clear line, not a traceback)

@@ -78,7 +78,8 @@ class Settings(StoreSettings):
 
     dev_mode: bool = Field(
         default=False,
-        description="Allow starting without signing keys (an ephemeral key is generated).",
+        description="Development: allow starting without signing keys (an ephemeral key is "
+        "generated), and serve the interactive API docs at /docs and /redoc.",
     )
     signing_keys: list[SigningKeyConfig] = Field(
         default_factory=list,
@@ -144,6 +145,8 @@ class Settings(StoreSettings):
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    # The rules below span several settings; their messages name the environment
+    # variables themselves, since pydantic has no single field to attribute them to.
     @model_validator(mode="after")
     def _keys_required(self) -> Settings:
         if not self.signing_keys and not self.dev_mode:
@@ -152,9 +155,12 @@ class Settings(StoreSettings):
             )
         kids = [key.kid for key in self.signing_keys]
         if len(set(kids)) != len(kids):
-            raise ValueError("signing key ids (kid) must be unique")
+            raise ValueError("AUTHSVC_SIGNING_KEYS: the key ids (kid) must be unique")
         if self.argon2_memory_cost < 8 * self.argon2_parallelism:
-            raise ValueError("argon2_memory_cost must be at least 8 KiB per lane")
+            raise ValueError(
+                "AUTHSVC_ARGON2_MEMORY_COST must be at least 8 KiB per lane "
+                "(8 times AUTHSVC_ARGON2_PARALLELISM)"
+            )
         return self
 
     @property

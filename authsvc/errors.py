@@ -19,6 +19,7 @@ from starlette.types import ExceptionHandler
 
 from authsvc.logs import log_event, request_id_var
 from authsvc.services.outcomes import (
+    MISSING_TOKEN,
     CurrentPasswordRejected,
     EmailAlreadyRegistered,
     InputRejected,
@@ -40,7 +41,8 @@ __all__ = [
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:authsvc:problem:"
-#: The challenge on every 401 (RFC 6750).
+#: The challenge on every 401 (RFC 6750); a request without any token gets it bare (§3.1:
+#: no error code when the client sent no credentials).
 BEARER_CHALLENGE = 'Bearer realm="authsvc"'
 _INVALID_TOKEN_CHALLENGE = 'Bearer realm="authsvc", error="invalid_token"'
 
@@ -151,12 +153,13 @@ def _service_problem(exc: ServiceError) -> ProblemException:  # noqa: PLR0911 (o
             headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, Unauthenticated):
+        missing = exc.reason == MISSING_TOKEN
         return ProblemException(
             401,
             code="invalid-token",
             title="Authentication required",
             detail="A valid access token is required.",
-            headers={"WWW-Authenticate": _INVALID_TOKEN_CHALLENGE},
+            headers={"WWW-Authenticate": BEARER_CHALLENGE if missing else _INVALID_TOKEN_CHALLENGE},
         )
     if isinstance(exc, RefreshRefused):
         return ProblemException(

@@ -106,6 +106,12 @@ def summary(result: PatchResult, html: Path, shown_from: Path) -> list[str]:
         word = _WORDS[stage.status]
         reason = _shorten(stage.reason, _REASON_WIDTH)
         lines.append(f"  {SYMBOLS[stage.status]} {stage.stage:<{width}}  {word:<8} {reason}")
+    # For a reader who does not know the catch matrix: a tick means the gate caught it.
+    lines.append(
+        f"  ({SYMBOLS['fail']} the gate caught the update and blocks it; "
+        f"{SYMBOLS['pass']} it passed or had nothing to judge; "
+        f"{SYMBOLS['error']} it could not judge)"
+    )
     lines.append("")
     if blocked:
         lines.append(

@@ -1,8 +1,8 @@
 """Grey-box test hooks for authsvc that its CLI does not offer: read a stored hash, disable.
 
 Seeding uses ``authsvc import-users``; these two work on the database named by
-``AUTHSVC_DATABASE_URL`` (the service's own setting), through authsvc's table definitions and
-its canonical form of an address. Usage::
+``AUTHSVC_DATABASE_URL`` (the service's own setting, required here), through authsvc's table
+definitions and its canonical form of an address. Usage::
 
     python authsvc_hooks.py stored-hash EMAIL   # prints the stored PHC string
     python authsvc_hooks.py disable EMAIL       # marks the account disabled
@@ -24,7 +24,15 @@ def main(argv: list[str]) -> None:
     if len(argv) != 2 or argv[0] not in ("stored-hash", "disable"):
         raise SystemExit(__doc__)
     command, email = argv
-    engine = create_engine(os.environ.get("AUTHSVC_DATABASE_URL", "sqlite:///./authsvc.db"))
+    url = os.environ.get("AUTHSVC_DATABASE_URL")
+    if not url:
+        # authsvc's own default is relative to the working directory, and hooks run in
+        # profiles/: it would name (and SQLite would create) a database the service never saw.
+        raise SystemExit(
+            "authsvc_hooks.py: set AUTHSVC_DATABASE_URL to the running service's database "
+            "(nox -s conformance does)"
+        )
+    engine = create_engine(url)
     key = canonical_email(email)
     try:
         with engine.begin() as conn:

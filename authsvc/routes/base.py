@@ -44,15 +44,20 @@ def _reject_constant(name: str) -> NoReturn:
 def check_json_content_type(value: str | None) -> None:
     """Raise a 415 problem unless ``value`` is ``application/json`` (charset UTF-8 if given)."""
     media_type, *params = (part.strip() for part in (value or "").split(";"))
-    ok = media_type.lower() == "application/json"
-    for param in params:
-        name, _, param_value = param.partition("=")
-        if name.strip().lower() == "charset":
-            ok = ok and param_value.strip().strip('"').lower() in {"utf-8", "utf8"}
-    if not ok:
+    if media_type.lower() != "application/json":
         raise ProblemException(
             415, detail="Request bodies must be JSON: send Content-Type: application/json."
         )
+    for param in params:
+        name, _, param_value = param.partition("=")
+        charset = param_value.strip().strip('"')
+        if name.strip().lower() == "charset" and charset.lower() not in {"utf-8", "utf8"}:
+            # The media type is right: name what is wrong, or a client is left guessing.
+            raise ProblemException(
+                415,
+                detail="Unsupported charset: JSON bodies must be UTF-8 "
+                "(send charset=utf-8, or no charset parameter).",
+            )
 
 
 def check_json_body(body: bytes) -> None:

@@ -11,6 +11,7 @@ disclose something (a refused login does not say whether the account exists).
 from __future__ import annotations
 
 __all__ = [
+    "MISSING_TOKEN",
     "CurrentPasswordRejected",
     "EmailAlreadyRegistered",
     "InputRejected",
@@ -45,6 +46,10 @@ class RateLimited(ServiceError):
 
 class Unauthenticated(ServiceError):
     """No usable access token: missing, malformed, expired, or its session is revoked."""
+
+
+#: The ``reason`` of an :class:`Unauthenticated` raised when the request carried no token.
+MISSING_TOKEN = "missing_token"
 
 
 class RefreshRefused(ServiceError):

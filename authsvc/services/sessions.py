@@ -22,6 +22,7 @@ from authsvc.security.tokens import (
 )
 from authsvc.services.accounts import AccountService
 from authsvc.services.outcomes import (
+    MISSING_TOKEN,
     LoginRefused,
     RateLimited,
     RefreshRefused,
@@ -164,7 +165,7 @@ class SessionService:
     async def authenticate(self, access_token: str | None) -> Principal:
         """Return the live session an access token belongs to; raise :class:`Unauthenticated`."""
         if not access_token:
-            raise Unauthenticated("missing_token")
+            raise Unauthenticated(MISSING_TOKEN)
         try:
             claims = self._tokens.decode_access(access_token)
         except InvalidToken as exc:

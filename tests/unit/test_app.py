@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from authsvc.app import create_app, create_serving_app, openapi_document
 from authsvc.clock import OffsetFileClock, SystemClock
 from authsvc.config import Settings
 from authsvc.routes import me, ops, sessions, users
-from tests.unit._helpers import services_of
+from tests.unit._helpers import make_client, services_of
 
 SNAPSHOT = Path(authsvc.app.__file__).parent / "openapi.json"
 
@@ -185,3 +186,22 @@ def test_create_serving_app_configures_logging(
                 root.removeHandler(handler)
         root.setLevel(level)
     assert services_of(app).settings.dev_mode
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("dev_mode", [True, False])
+async def test_interactive_docs_only_in_development_mode(
+    make_settings: Callable[..., Settings], dev_mode: bool
+) -> None:
+    """/docs (Swagger UI) and /redoc are served in development mode, 404 otherwise."""
+    app = create_app(make_settings(dev_mode=dev_mode), clock=SystemClock())
+    async with make_client(app) as client:
+        for path, marker in (("/docs", "swagger-ui"), ("/redoc", "redoc")):
+            response = await client.get(path)
+            if dev_mode:
+                assert response.status_code == 200
+                assert response.headers["content-type"].startswith("text/html")
+                assert marker in response.text
+                assert "/openapi.json" in response.text
+            else:
+                assert response.status_code == 404

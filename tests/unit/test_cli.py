@@ -153,6 +153,85 @@ def test_serve_refuses_weak_keys_without_echoing_them(
     assert cli.main(["serve"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "  AUTHSVC_SIGNING_KEYS is required (or set AUTHSVC_DEV_MODE=true for development)"),
+        (
+            {"AUTHSVC_SIGNING_KEYS": '[{"kid": "a"}]'},
+            "  AUTHSVC_SIGNING_KEYS (item 1, secret): Field required",
+        ),
+        (
+            {"AUTHSVC_DEV_MODE": "true", "AUTHSVC_ACCESS_TTL_SECONDS": "soon"},
+            "  AUTHSVC_ACCESS_TTL_SECONDS: Input should be a valid integer",
+        ),
+        (
+            {
+                "AUTHSVC_DEV_MODE": "true",
+                "AUTHSVC_ARGON2_PARALLELISM": "4",
+                "AUTHSVC_ARGON2_MEMORY_COST": "8",
+            },
+            "  AUTHSVC_ARGON2_MEMORY_COST must be at least 8 KiB per lane",
+        ),
+    ],
+    ids=["missing", "inside-json", "type", "across-settings"],
+)
+def test_invalid_settings_name_the_variable(
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    """Each problem is one line naming the AUTHSVC_* variable, never a bare ``AUTHSVC_``."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert f"\n{expected}" in err
+    assert "AUTHSVC_:" not in err
+    assert "Value error" not in err
+
+
+def test_serve_on_a_taken_port_exits_1_before_creating_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The port is checked first: a failed start leaves no database file behind."""
+    import socket  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    database = tmp_path / "never.db"
+    monkeypatch.setenv("AUTHSVC_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("AUTHSVC_DEV_MODE", "true")
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **_k: pytest.fail("uvicorn started"))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"authsvc serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not database.exists()
+
+
+def test_serve_help_shows_defaults_and_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    """``serve --help`` documents each option's default and points to AUTHSVC_*."""
+    assert cli.main(["serve", "--help"]) == 0
+    out = capsys.readouterr().out
+    for text in ("(default: 127.0.0.1)", "(default: 8000)", "(default: 1)"):
+        assert text in out
+    for variable in ("AUTHSVC_DATABASE_URL", "AUTHSVC_SIGNING_KEYS", "AUTHSVC_DEV_MODE"):
+        assert variable in out
+    assert "docs/authsvc.md" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--version`` prints the program and its version, exit 0."""
+    from authsvc import __version__  # noqa: PLC0415
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"authsvc {__version__}\n"
+
+
 def test_serve_dev_mode_is_single_worker(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,6 +270,7 @@ def test_serve_migrates_then_runs_uvicorn(db_url: str, monkeypatch: pytest.Monke
     assert call["workers"] == 2
     assert call["proxy_headers"] is False
     assert call["server_header"] is False
+    assert call["http"] == "authsvc.protocol_httptools:ProblemHttpToolsProtocol"
     assert call["host"] == "127.0.0.1"
     assert call["multiproc"]
     assert not Path(call["multiproc"]).exists()  # cleaned up after uvicorn returns

@@ -100,6 +100,49 @@ async def test_wrong_content_type_is_415(
     _assert_problem(response, 415)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("application/json; charset=latin-1", "charset"),
+        ('application/json; charset="ISO-8859-1"', "charset"),
+        ("application/json; charset=utf-16", "charset"),
+        ("text/plain; charset=latin-1", "send Content-Type: application/json"),
+        ("text/plain; charset=utf-8", "send Content-Type: application/json"),
+    ],
+)
+async def test_the_415_names_what_is_wrong(
+    client: httpx.AsyncClient, content_type: str, named: str
+) -> None:
+    """A JSON type with another charset is a charset problem, anything else a type problem."""
+    response = await client.post(
+        "/v1/sessions", content=b"{}", headers={"content-type": content_type}
+    )
+    detail = _assert_problem(response, 415)["detail"]
+    assert named in detail
+    wrong = {"charset", "send Content-Type: application/json"} - {named}
+    assert wrong.pop() not in detail
+
+
+@pytest.mark.parametrize(
+    ("headers", "challenge"),
+    [
+        # RFC 6750 §3.1: a request that sent no credentials gets no error attribute...
+        ({}, 'Bearer realm="authsvc"'),
+        # ...and one whose token is unusable gets error="invalid_token".
+        ({"Authorization": "Bearer not-a-token"}, 'Bearer realm="authsvc", error="invalid_token"'),
+        ({"Authorization": "Bearer a.b.c"}, 'Bearer realm="authsvc", error="invalid_token"'),
+    ],
+    ids=["no-token", "garbage", "bad-jwt"],
+)
+async def test_the_401_challenge_says_invalid_token_only_for_a_token(
+    client: httpx.AsyncClient, headers: dict[str, str], challenge: str
+) -> None:
+    """The bearer challenge of a 401 on a protected route."""
+    response = await client.get("/v1/me", headers=headers)
+    _assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == challenge
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "Application/JSON; charset=UTF-8"])
 async def test_json_content_types_are_accepted(
     client: httpx.AsyncClient, content_type: str
