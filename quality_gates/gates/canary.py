@@ -231,5 +231,11 @@ def run(ctx: GateContext) -> GateResult:
     if decision.kind == "promote":
         return GateResult(NAME, "pass", summary=f"promote: {decision.reason}", metrics=metrics)
     if decision.kind == "rollback":
-        return GateResult(NAME, "fail", summary=f"roll back: {decision.reason}", metrics=metrics)
+        hurt = (
+            f"the canary lets {canary.success_rate:.1f}% of logins in, the baseline "
+            f"{baseline.success_rate:.1f}%"
+        )
+        return GateResult(
+            NAME, "fail", summary=f"roll back: {decision.reason}", metrics=metrics, impact=hurt
+        )
     return GateResult(NAME, "skipped", reason=f"inconclusive: {decision.reason}", metrics=metrics)

@@ -35,6 +35,8 @@ METRIC = "authsvc_login_attempts_total"
 TRACKS = {"baseline": "5", "healthy": "5", "broken": "1"}  # track -> lockout threshold
 FAST = ("--interval", "1", "--min-sample", "30", "--metric", METRIC)
 
+pytestmark = pytest.mark.slow  # three services and Prometheus: about 30 s
+
 
 @pytest.fixture(scope="module")
 def prometheus_binary() -> str:
