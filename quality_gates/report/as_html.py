@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from html import escape
 
 from quality_gates.report.charts import bar_chart
-from quality_gates.report.summary import STATUS_WORDS, summarise
+from quality_gates.report.summary import STATUS_WORDS, shorten, summarise
 from quality_gates.result import Finding, GateResult, Subject, Table
 
 #: Lists longer than this start collapsed.
 OPEN_ITEMS = 5
+#: The table of gates shows this much of a detail; the gate's own section has all of it.
+DETAIL_CHARS = 200
 #: The visible-space marker gates put in masked values (``␠a***@example.com``). Default
 #: Chromium fonts have no glyph for U+2420, so the page draws it as an open box in CSS.
 SPACE_MARK = "\u2420"
@@ -68,6 +70,13 @@ def _table(table: Table, *, chart: bool = True) -> str:
     # A charted table's numbers are in its chart (here or at the top): the grid can wait.
     listed = _collapsible(f"the table ({rows} rows)", grid, rows if bar_chart(table) else 0)
     return f"<h3>{text(table.title)}</h3>{figure}{listed}"
+
+
+def _brief(result: GateResult) -> str:
+    if len(result.detail) <= DETAIL_CHARS:
+        return text(result.detail)
+    cut = shorten(result.detail, DETAIL_CHARS)
+    return f'{text(cut)} <a href="#gate-{escape(result.gate)}">(all of it)</a>'
 
 
 def _finding(finding: Finding) -> str:
@@ -137,7 +146,7 @@ def render(results: Sequence[GateResult], subject: Subject | None = None) -> str
         )
     rows = "".join(
         f'<tr><td class="gate"><a href="#gate-{escape(r.gate)}">{text(r.gate)}</a></td>'
-        f'<td class="status {r.status}">{STATUS_WORDS[r.status]}</td><td>{text(r.detail)}</td></tr>'
+        f'<td class="status {r.status}">{STATUS_WORDS[r.status]}</td><td>{_brief(r)}</td></tr>'
         for r in results
     )
     sections = "\n".join(_gate_section(r, top[1] if top else None) for r in results)

@@ -29,6 +29,17 @@ class Verdict:
     why: str
 
 
+#: A headline quotes at most this much of a gate's detail.
+HEADLINE_CHARS = 140
+
+
+def shorten(detail: str, limit: int) -> str:
+    """``detail`` cut at a word before ``limit`` characters, with an ellipsis when cut."""
+    if len(detail) <= limit:
+        return detail
+    return detail[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+
+
 def _names(results: Sequence[GateResult]) -> str:
     return ", ".join(result.gate for result in results)
 
@@ -48,14 +59,19 @@ def summarise(results: Sequence[GateResult]) -> Verdict:
     skipped = [r for r in results if r.status == "skipped"]
     if exit_code(list(results)) not in (0, 1):
         first = errors[0]
-        headline = f"Not judged: the {first.gate} gate could not run ({first.detail})."
+        reason = shorten(first.detail, HEADLINE_CHARS)
+        headline = f"Not judged: the {first.gate} gate could not run ({reason})."
         why = f"Could not judge: {_of(errors, results)}."
         if failed:
             why += f" Blocked by {_of(failed, results)}."
         return Verdict(kind, headline, why)
     if failed:
         first = failed[0]
-        told = f"{first.gate}: {first.detail}" if first.detail else f"the {first.gate} gate failed"
+        told = (
+            f"{first.gate}: {shorten(first.detail, HEADLINE_CHARS)}"
+            if first.detail
+            else f"the {first.gate} gate failed"
+        )
         reason = next((r.impact for r in failed if r.impact), told)
         return Verdict(kind, f"Blocked: {reason}.", f"Blocked by {_of(failed, results)}.")
     passed = len(results) - len(skipped)

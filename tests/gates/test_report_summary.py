@@ -94,3 +94,11 @@ def test_run_reports_say_what_was_judged(
     with_pr = cli("--format", "json", "run", "--skip", "checklist", "--skip", "coverage",
                   "--skip", "api-compat", "--skip", "incidents")  # fmt: skip
     assert json.loads(with_pr.out)["subject"]["title"] == "Greet twice"
+
+
+def test_a_long_detail_is_cut_in_the_table_of_gates_only() -> None:
+    ids = ", ".join(f"tests/test_{n}.py::test_login" for n in range(40))
+    page = render([GateResult("tests", "fail", summary=f"40 of 90 tests failed: {ids}")], "html")
+    cut = '… <a href="#gate-tests">(all of it)</a></td>'
+    assert cut in page
+    assert page.index(cut) < page.index("tests/test_39.py")  # the full text is in the section
