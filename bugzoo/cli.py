@@ -274,7 +274,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     result = run_patch(spec, repo, base, settings)
     report_dir = Path(args.report_dir) if args.report_dir else repo / "reports" / "demo"
-    written = demo.write_reports(result, report_dir.resolve())
+    written = demo.write_reports(result, report_dir.resolve(), base)
     for line in demo.summary(result, written["html"], Path.cwd()):
         print(line)
     return EXIT_OK if result.blocked_by else EXIT_CAUGHT_WRONG

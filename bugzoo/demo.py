@@ -17,7 +17,7 @@ from bugzoo.names import STAGES
 from bugzoo.pipeline import SYMBOLS
 from bugzoo.results import PatchResult, StageResult
 from quality_gates.report import render
-from quality_gates.result import Finding, GateResult, Table
+from quality_gates.result import Finding, GateResult, Subject, Table
 
 INCIDENT = "incident-2024-05-25"
 REPORTS = {"html": "gate.html", "markdown": "gate.md", "json": "gate.json"}
@@ -58,17 +58,29 @@ def gate_result(stage: StageResult) -> GateResult:
         findings=findings,
         metrics=dict(data.get("metrics", {})),
         tables=[_table(t) for t in data.get("tables", [])],
+        impact=str(data.get("impact", "")),
     )
 
 
-def write_reports(result: PatchResult, directory: Path) -> dict[str, Path]:
-    """The combined gate report of ``result`` in ``directory``: format -> path."""
+def subject(result: PatchResult, base: str) -> Subject:
+    """What the demo judged: the update (a patch) applied on ``base``, against ``base``."""
+    patch = f"{result.spec.slug}.patch"
+    return Subject(
+        title=result.spec.title,
+        commit=f"{base[:12]} + {patch}" if base else patch,
+        baseline=f"{base[:12]} without the patch" if base else "",
+    )
+
+
+def write_reports(result: PatchResult, directory: Path, base: str = "") -> dict[str, Path]:
+    """The combined gate report of ``result`` on ``base`` in ``directory``: format -> path."""
     directory.mkdir(parents=True, exist_ok=True)
     gates = [gate_result(stage) for stage in result.stages]
+    judged = subject(result, base)
     written = {}
     for fmt, name in REPORTS.items():
         path = directory / name
-        path.write_text(render(gates, fmt), encoding="utf-8")
+        path.write_text(render(gates, fmt, judged), encoding="utf-8")
         written[fmt] = path
     (directory / "demo.json").write_text(
         json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

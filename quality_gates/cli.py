@@ -31,10 +31,12 @@ from quality_gates.result import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     GateResult,
+    Subject,
     exit_code,
 )
 from quality_gates.review import template
 from quality_gates.runner import run_gates
+from quality_gates.subject import describe
 
 DESCRIPTION = "Pre-merge quality gates, driven by [tool.quality_gates] in pyproject.toml."
 EPILOG = "Exit codes: 0 passed, 1 a gate failed, 2 usage or bad input, 3 internal error."
@@ -138,7 +140,9 @@ def _policy(args: argparse.Namespace) -> Policy:
     return apply_overrides(policy, overrides_from(vars(args)))
 
 
-def _emit(results: list[GateResult], args: argparse.Namespace) -> int:
+def _emit(
+    results: list[GateResult], args: argparse.Namespace, subject: Subject | None = None
+) -> int:
     for fmt, path in args.report:
         target = Path(path)
         try:
@@ -146,10 +150,11 @@ def _emit(results: list[GateResult], args: argparse.Namespace) -> int:
             # GitHub's job summary file is shared by the step's commands: append, never truncate.
             append = os.environ.get("GITHUB_STEP_SUMMARY") == path
             with target.open("a" if append else "w", encoding="utf-8") as stream:
-                stream.write(render(results, fmt))
+                stream.write(render(results, fmt, subject))
         except OSError as exc:
             raise InputError(f"--report {fmt}={path}: cannot write: {exc.strerror}") from None
-    sys.stdout.write(verdict_line(results) + "\n" if args.quiet else render(results, args.format))
+    stdout = verdict_line(results) + "\n" if args.quiet else render(results, args.format, subject)
+    sys.stdout.write(stdout)
     return exit_code(results)
 
 
@@ -178,7 +183,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     ctx = GateContext(repo=repo, policy=policy, args=args, environ=os.environ, stdin=sys.stdin)
     names = policy.gates if args.command == "run" else (args.command,)
     results = run_gates(names, ctx, skip=getattr(args, "skip", ()))
-    code = _emit(results, args)
+    code = _emit(results, args, describe(ctx))
     # Optional: a gate's own exit codes when run alone (``canary``: 4 = inconclusive).
     if args.command != "run" and (custom := getattr(GATES[args.command], "exit_code", None)):
         return int(custom(results[0], code))

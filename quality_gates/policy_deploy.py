@@ -17,6 +17,7 @@ from quality_gates.replay.segments import DEFAULT_SHARES
 
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_SELECTOR = re.compile(r"\{[^{}\n]*\}\Z")
 
 
 #: The ``TZ`` both versions run under: a fixed offset east of UTC and not a whole hour, so
@@ -55,7 +56,11 @@ class CanaryPolicy:
 
     baseline_url: str = ""
     canary_url: str = ""
-    metric: str = "authsvc_login_attempts_total"
+    prometheus_url: str = ""
+    baseline_selector: str = ""
+    canary_selector: str = ""
+    # No default: the framework knows no service's metric names (this repository sets it).
+    metric: str = ""
     outcome_label: str = "outcome"
     success_outcomes: tuple[str, ...] = ("success",)
     error_outcomes: tuple[str, ...] = ("error",)
@@ -133,6 +138,17 @@ def label_name(value: object) -> str:
     return value
 
 
+def selector(value: object) -> str:
+    """``""`` (not set) or PromQL label matchers in braces: ``{job="auth",track="canary"}``.
+
+    Prometheus checks the matchers themselves; this only keeps the value one selector.
+    """
+    text = v.string(value).strip()
+    if text and not _SELECTOR.match(text):
+        raise v.Invalid('PromQL label matchers in braces, such as {job="auth",track="canary"}')
+    return text
+
+
 def http_url(value: object) -> str:
     """``""`` (not set) or an ``http://`` / ``https://`` URL."""
     text = v.string(value).strip()
@@ -169,6 +185,9 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
 CANARY_FIELDS: dict[str, v.Converter] = {
     "baseline_url": http_url,
     "canary_url": http_url,
+    "prometheus_url": http_url,
+    "baseline_selector": selector,
+    "canary_selector": selector,
     "metric": metric_name,
     "outcome_label": label_name,
     "success_outcomes": v.string_list,

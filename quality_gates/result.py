@@ -81,6 +81,9 @@ class GateResult:
     metrics: dict[str, MetricValue] = field(default_factory=dict)
     internal: bool = False
     tables: list[Table] = field(default_factory=list)
+    #: Who a failure would hurt, in words, when the gate can tell (the replay: "it would lock
+    #: out 51% of the 1000 replayed accounts"); the HTML report opens with it.
+    impact: str = ""
 
     @property
     def detail(self) -> str:
@@ -90,14 +93,30 @@ class GateResult:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (the ``internal`` flag included, for tooling).
 
-        ``tables`` appears only when the gate made some, so other gates' JSON is unchanged.
+        ``tables`` and ``impact`` appear only when the gate set them, so other gates' JSON is
+        unchanged.
         """
         data = asdict(self)
         data["findings"] = [asdict(finding) for finding in self.findings]
         tables = data.pop("tables")
         if tables:
             data["tables"] = [table.to_dict() for table in self.tables]
-        return data
+        if not data.pop("impact"):
+            return data
+        return {**data, "impact": self.impact}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a run judged: the change's title, its commit and the baseline, for the reports."""
+
+    title: str = ""
+    commit: str = ""
+    baseline: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return asdict(self)
 
 
 def exit_code(results: list[GateResult]) -> int:

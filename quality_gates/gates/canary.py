@@ -1,50 +1,65 @@
 """The canary gate: watch both versions' login outcomes, then promote, roll back or wait.
 
-``quality-gates canary watch --baseline URL --canary URL`` polls both ``/metrics`` every
-``interval`` seconds for at most ``duration`` seconds, follows the login counter by outcome
-(``authsvc_login_attempts_total{outcome}`` by default) from the first scrape on, and stops early
-on a significant regression. Exit codes: 0 promote, 1 roll back, 4 inconclusive (too few
-attempts, a drop that is not significant, the metric missing), 2 bad input, 3 internal error.
-Inside ``run``, inconclusive is a skipped gate (with its reason), never a pass.
+Two ways to read the login counter (policy key ``metric``, by ``outcome_label``):
+
+- direct: ``canary watch --baseline URL --canary URL`` scrapes both versions' ``/metrics``;
+- Prometheus: ``canary watch --prometheus URL --baseline-selector '{...}' --canary-selector
+  '{...}'`` asks Prometheus's query API for ``METRIC{selector}`` of each version (every replica).
+
+Either way it polls every ``interval`` seconds for at most ``duration`` seconds, follows the
+counter from the first reading on, and stops early on a significant regression. Exit codes: 0
+promote, 1 roll back, 4 inconclusive (too few attempts, a drop that is not significant, no such
+metric or series), 2 bad input (including Prometheus not answering or refusing the query), 3
+internal error. Inside ``run``, inconclusive is a skipped gate (with its reason), never a pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import httpx
 
 from quality_gates import validate as v
-from quality_gates.canary.decision import Criteria, Decision, Sample, decide
-from quality_gates.canary.metrics import CounterTrack, ScrapeError, scrape
+from quality_gates.canary.decision import Criteria
+from quality_gates.canary.metrics import scrape
+from quality_gates.canary.prometheus import Groups, query, query_text
+from quality_gates.canary.watch import Side, Timing, watch
 from quality_gates.context import GateContext
 from quality_gates.errors import InputError
 from quality_gates.policy import override_dest
-from quality_gates.policy_deploy import CanaryPolicy, bounded_int, http_url
+from quality_gates.policy_deploy import CanaryPolicy, bounded_int, http_url, metric_name, selector
 from quality_gates.result import GateResult, MetricValue
 
 NAME = "canary"
 HELP = "canary monitor: compare login outcomes of a canary and the baseline; promote or roll back"
 EXIT_INCONCLUSIVE = 4
-#: Consecutive failed scrapes of the canary that mean it is down: roll back.
-MAX_SCRAPE_FAILURES = 3
+NEEDS = (
+    "canary watch needs --baseline URL and --canary URL, "
+    "or --prometheus URL with --baseline-selector and --canary-selector"
+)
 
 
 def add_arguments(parser: argparse._ActionsContainer) -> None:
     """Options usable in ``run`` and ``canary`` (policy keys under ``canary.``)."""
-    for flag, key, meta, text in (
+    urls = (
         ("--baseline-url", "baseline_url", "URL", "the baseline's base URL (its /metrics)"),
         ("--canary-url", "canary_url", "URL", "the canary's base URL (its /metrics)"),
-    ):
+        ("--prometheus", "prometheus_url", "URL", "read both versions from this Prometheus"),
+    )
+    selectors = (
+        ("--baseline-selector", "baseline_selector", "MATCHERS", "PromQL matchers of the baseline"),
+        ("--canary-selector", "canary_selector", "MATCHERS", "PromQL matchers of the canary"),
+    )
+    for (flag, key, meta, text), convert in [(u, http_url) for u in urls] + [
+        (s, selector) for s in selectors
+    ]:
         parser.add_argument(
             flag,
             metavar=meta,
             dest=override_dest(f"canary.{key}"),
-            type=v.argument(http_url, str),
+            type=v.argument(convert, str),
             default=None,
             help=text,
         )
@@ -74,8 +89,9 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         "--metric",
         metavar="NAME",
         dest=override_dest("canary.metric"),
+        type=v.argument(metric_name, str),
         default=None,
-        help="counter to follow (default authsvc_login_attempts_total)",
+        help="the login counter to follow, labelled by outcome (policy: canary.metric; required)",
     )
 
 
@@ -83,6 +99,9 @@ def add_subcommands(
     parser: argparse.ArgumentParser, add_globals: Callable[[argparse.ArgumentParser], None]
 ) -> None:
     """``canary watch --baseline URL --canary URL`` (the short spellings of the URL options)."""
+    # No abbreviations: ``--canary`` (watch's URL) must not read as ``--canary-url`` or
+    # ``--canary-selector`` of this parser before ``watch`` gets it.
+    parser.allow_abbrev = False
     actions = parser.add_subparsers(dest="canary_action", metavar="ACTION")
     watch = actions.add_parser(
         "watch", help="poll both /metrics and decide", conflict_handler="resolve"
@@ -115,34 +134,34 @@ def exit_code(result: GateResult, default: int) -> int:
     return default
 
 
-@dataclass
-class _Side:
-    url: str
-    track: CounterTrack = field(default_factory=CounterTrack)
-    failures: int = 0
-    missing: bool = False
-    error: str = ""
+def _sides(policy: CanaryPolicy) -> tuple[Side, Side]:
+    """The canary and the baseline, read from Prometheus or from their own ``/metrics``."""
+    metric, label = policy.metric, policy.outcome_label
+
+    def from_prometheus(matchers: str, name: str) -> Side:
+        promql = query_text(metric, matchers)
+        return Side(
+            lambda client: query(client, policy.prometheus_url, promql, label),
+            f"no series match {promql} in Prometheus (the {name})",
+        )
+
+    def from_metrics(url: str, name: str) -> Side:
+        def read(client: httpx.Client) -> Groups | None:
+            counts = scrape(client, url, metric, label)
+            return None if counts is None else {"": counts}
+
+        return Side(read, f"metric {metric} not found on the {name}")
+
+    if policy.prometheus_url:
+        return (
+            from_prometheus(policy.canary_selector, "canary"),
+            from_prometheus(policy.baseline_selector, "baseline"),
+        )
+    return from_metrics(policy.canary_url, "canary"), from_metrics(policy.baseline_url, "baseline")
 
 
-def _poll(client: httpx.Client, side: _Side, policy: CanaryPolicy) -> None:
-    try:
-        counts = scrape(client, side.url, policy.metric, policy.outcome_label)
-    except ScrapeError as exc:
-        side.failures, side.error = side.failures + 1, str(exc)
-        return
-    side.failures, side.missing = 0, counts is None
-    if counts is not None:
-        side.track.observe(counts)
-
-
-def watch(
-    policy: CanaryPolicy,
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    status: Callable[[str], None] = lambda _: None,
-) -> tuple[Decision, Sample, Sample, int]:
-    """Poll until a decision; returns it with both samples and the number of polls."""
-    criteria = Criteria(
+def _criteria(policy: CanaryPolicy) -> Criteria:
+    return Criteria(
         policy.min_sample,
         policy.max_drop,
         policy.max_error_rate,
@@ -151,52 +170,40 @@ def watch(
         policy.error_outcomes,
         policy.ignored_outcomes,
     )
-    canary, baseline = _Side(policy.canary_url), _Side(policy.baseline_url)
-    started = time.monotonic()
-    polls = 0
-    with httpx.Client(timeout=min(policy.interval, 10.0), trust_env=False) as client:
-        while True:
-            _poll(client, canary, policy)
-            _poll(client, baseline, policy)
-            polls += 1
-            c_sample = Sample.from_counts(canary.track.total, criteria)
-            b_sample = Sample.from_counts(baseline.track.total, criteria)
-            final = time.monotonic() - started + policy.interval > policy.duration
-            if canary.failures >= MAX_SCRAPE_FAILURES:
-                down = f"the canary's metrics did not answer {canary.failures} times in a row"
-                return (
-                    Decision("rollback", f"{down}: {canary.error}"),
-                    c_sample,
-                    b_sample,
-                    polls,
-                )
-            decision = decide(c_sample, b_sample, criteria, final=final)
-            if final and (canary.missing or baseline.missing):
-                which = "canary" if canary.missing else "baseline"
-                decision = Decision(
-                    "inconclusive", f"metric {policy.metric} not found on the {which}"
-                )
-            elif final and baseline.failures:
-                decision = Decision(
-                    "inconclusive", f"the baseline's metrics did not answer: {baseline.error}"
-                )
-            status(
-                f"canary: {time.monotonic() - started:.0f}/{policy.duration:.0f}s {decision.reason}"
-            )
-            if decision.kind != "continue":
-                return decision, c_sample, b_sample, polls
-            sleep(policy.interval)
+
+
+def _check(policy: CanaryPolicy) -> None:
+    """Bad combinations of the canary's keys, said in one line each."""
+    direct = bool(policy.baseline_url or policy.canary_url)
+    if direct and policy.prometheus_url:
+        raise InputError(
+            "canary: give either --baseline/--canary URLs (/metrics) or --prometheus, not both"
+        )
+    if policy.prometheus_url and not (policy.baseline_selector and policy.canary_selector):
+        raise InputError(
+            "canary: --prometheus needs --baseline-selector and --canary-selector "
+            '(PromQL matchers such as {track="canary"})'
+        )
+    if not policy.metric:
+        raise InputError(
+            "canary: no counter to follow: set [tool.quality_gates.canary] metric or --metric "
+            "(the login attempts counter, labelled by outcome)"
+        )
 
 
 def run(ctx: GateContext) -> GateResult:
     """Watch, then promote (pass), roll back (fail) or report inconclusive (skipped)."""
     policy = ctx.policy.canary
-    if not policy.baseline_url or not policy.canary_url:
+    configured = (policy.baseline_url and policy.canary_url) or policy.prometheus_url
+    if not configured:
         if getattr(ctx.args, "canary_action", None) == "watch":
-            raise InputError("canary watch needs --baseline URL and --canary URL")
+            raise InputError(NEEDS)
         return GateResult(
-            NAME, "skipped", reason="no canary to watch (--baseline-url and --canary-url)"
+            NAME,
+            "skipped",
+            reason="no canary to watch (--baseline-url and --canary-url, or --prometheus)",
         )
+    _check(policy)
     interactive = sys.stderr.isatty() and not ctx.environ.get("CI")
 
     def status(line: str) -> None:
@@ -204,7 +211,11 @@ def run(ctx: GateContext) -> GateResult:
             sys.stderr.write(f"\r\033[K{line[:150]}")
             sys.stderr.flush()
 
-    decision, canary, baseline, polls = watch(policy, status=status)
+    canary_side, baseline_side = _sides(policy)
+    timing = Timing(policy.interval, policy.duration, shared_source=bool(policy.prometheus_url))
+    decision, canary, baseline, polls = watch(
+        canary_side, baseline_side, _criteria(policy), timing, status=status
+    )
     if interactive:
         sys.stderr.write("\r\033[K")
     metrics: dict[str, MetricValue] = {
@@ -220,5 +231,11 @@ def run(ctx: GateContext) -> GateResult:
     if decision.kind == "promote":
         return GateResult(NAME, "pass", summary=f"promote: {decision.reason}", metrics=metrics)
     if decision.kind == "rollback":
-        return GateResult(NAME, "fail", summary=f"roll back: {decision.reason}", metrics=metrics)
+        hurt = (
+            f"the canary lets {canary.success_rate:.1f}% of logins in, the baseline "
+            f"{baseline.success_rate:.1f}%"
+        )
+        return GateResult(
+            NAME, "fail", summary=f"roll back: {decision.reason}", metrics=metrics, impact=hurt
+        )
     return GateResult(NAME, "skipped", reason=f"inconclusive: {decision.reason}", metrics=metrics)

@@ -172,7 +172,13 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
         findings.insert(0, Finding(outcome.rollback_error, severity="error", rule_id="rollback"))
     metrics = {**verdict.metrics, "seconds": round(outcome.seconds, 1), "seed": policy.seed}
     return GateResult(
-        NAME, status, summary=summary, findings=findings, metrics=metrics, tables=verdict.tables
+        NAME,
+        status,
+        summary=summary,
+        findings=findings,
+        metrics=metrics,
+        tables=verdict.tables,
+        impact=verdict.impact if status == "fail" else "",
     )
 
 

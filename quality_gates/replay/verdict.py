@@ -38,6 +38,7 @@ class Judgement:
     findings: list[Finding] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     metrics: dict[str, MetricValue] = field(default_factory=dict)
+    impact: str = ""
 
 
 def _share(part: int, whole: int) -> str:
@@ -105,6 +106,22 @@ def headline(tally: Tally, accounts: int, order: Sequence[str]) -> str:
             f"after a rollback to the baseline, login fails for {_share(hit, accounts)} of "
             f"accounts: {_where(rollback)}"
         )
+    return ""
+
+
+def impact(tally: Tally, accounts: int) -> str:
+    """Who the candidate would hurt, as the end of "blocked: …" (empty when nobody)."""
+    segs = tally.segments.values()
+    among = f"of the {accounts} replayed accounts"
+    if locked := sum(s.primary_regressed for s in segs):
+        return f"it would lock out {_share(locked, accounts)} {among}"
+    if hit := sum(s.regressed for s in segs):
+        kind = _worst_kind(tally.segments, [s for s, t in tally.segments.items() if t.regressed])
+        return f"{kind} would fail for {_share(hit, accounts)} {among}"
+    if rollback := sum(s.rollback_failed for s in segs):
+        return f"after a rollback, {_share(rollback, accounts)} {among} could not log in"
+    if security := sum(s.security for s in segs):
+        return f"it would let {security} account(s) in with a password the baseline refuses"
     return ""
 
 
@@ -233,7 +250,7 @@ def judge(
         summary = headline(tally, accounts, order) or problems[0]
         if problems[0].startswith("no data"):
             summary = problems[0]
-        return Judgement("fail", summary, findings, tables, metrics)
+        return Judgement("fail", summary, findings, tables, metrics, impact(tally, accounts))
     prefix = "A/A: " if mode == "aa" else ""
     summary = (
         f"{prefix}{accounts} accounts in {len(tally.segments)} segments, no regression; {noise}"

@@ -30,6 +30,7 @@ class PullRequest:
     labels: tuple[str, ...] = ()
     author: str | None = None
     number: int | None = None
+    title: str = ""
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -109,7 +110,10 @@ def load_pull_request(
         body, source = raw or "", where
     else:
         return None
-    return PullRequest(body, source, labels, author, number)
+    title = pr.get("title") if pr else None
+    return PullRequest(
+        body, source, labels, author, number, title if isinstance(title, str) else ""
+    )
 
 
 def _read_body(body_file: str, stdin: TextIO) -> str:

@@ -16,6 +16,8 @@ import pytest
 
 from quality_gates.canary.decision import Criteria, Sample, decide, p_lower
 from quality_gates.canary.metrics import CounterTrack, ScrapeError, parse_counts
+from quality_gates.canary.prometheus import QueryError, parse_vector
+from quality_gates.replay.launch import free_port
 from tests.gates._repo import CLI, GitRepo
 
 METRIC = "authsvc_login_attempts_total"
@@ -93,7 +95,7 @@ def committed(repo: GitRepo) -> GitRepo:
     return repo
 
 
-FAST = ("--interval", "0.01", "--duration", "2", "--min-sample", "100")
+FAST = ("--interval", "0.01", "--duration", "2", "--min-sample", "100", "--metric", METRIC)
 HEALTHY = {"success": 19, "bad_credentials": 1}
 
 
@@ -108,7 +110,7 @@ def watch(cli: CLI, baseline: Served, canary: Served, *extra: str) -> tuple[int,
 def test_healthy_canary_is_promoted(cli: CLI, committed: GitRepo, serve: Serve) -> None:
     baseline = serve(FakeService(HEALTHY))
     canary = serve(FakeService(HEALTHY))
-    code, out = watch(cli, baseline, canary, "--duration", "0.4")
+    code, out = watch(cli, baseline, canary)  # 2 s: six polls even on a loaded machine
     assert code == 0, out
     assert '"decision": "promote"' in out
     assert "login success 95.0% on the canary" in out
@@ -120,6 +122,7 @@ def test_failing_canary_is_rolled_back_early(cli: CLI, committed: GitRepo, serve
     code, out = watch(cli, baseline, canary, "--duration", "60")
     assert code == 1, out
     assert "roll back: login success 40.0% on the canary" in out
+    assert '"impact": "the canary lets 40.0% of logins in, the baseline 95.0%"' in out
     assert canary.service.scrapes < 20  # decided as soon as the sample allowed, not at 60 s
 
 
@@ -229,3 +232,63 @@ def test_two_proportion_p_value() -> None:
     assert p_lower(60, 100, 40, 100) > 0.99
     assert p_lower(0, 0, 1, 1) == 1.0
     assert p_lower(0, 10, 10, 10) == pytest.approx(0.0, abs=1e-4)
+
+
+def test_the_metric_has_no_default(cli: CLI, committed: GitRepo) -> None:
+    """The framework knows no service's counter: without ``metric`` it says what to set."""
+    run = cli(
+        "canary", "watch", "--baseline", "http://127.0.0.1:9", "--canary", "http://127.0.0.1:9"
+    )
+    assert run.code == 2
+    assert "no counter to follow: set [tool.quality_gates.canary] metric or --metric" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_prometheus_settings_are_checked(cli: CLI, committed: GitRepo) -> None:
+    both = cli(
+        "canary", "watch", "--baseline", "http://127.0.0.1:9", "--canary", "http://127.0.0.1:9",
+        "--prometheus", "http://127.0.0.1:9", "--metric", METRIC,
+    )  # fmt: skip
+    assert both.code == 2
+    assert "or --prometheus, not both" in both.err
+    alone = cli("canary", "watch", "--prometheus", "http://127.0.0.1:9", "--metric", METRIC)
+    assert alone.code == 2
+    assert "--prometheus needs --baseline-selector and --canary-selector" in alone.err
+    bad = cli("canary", "watch", "--canary-selector", 'track="canary"')
+    assert bad.code == 2
+    assert "PromQL label matchers in braces" in bad.err
+
+
+def test_an_unreachable_prometheus_is_bad_input(cli: CLI, committed: GitRepo) -> None:
+    port = free_port()  # nothing listens there
+    run = cli(
+        "canary", "watch", "--prometheus", f"http://127.0.0.1:{port}", "--metric", METRIC,
+        "--baseline-selector", '{track="baseline"}', "--canary-selector", '{track="canary"}',
+        *FAST,
+    )  # fmt: skip
+    assert run.code == 2, run.out + run.err
+    assert f"canary: Prometheus http://127.0.0.1:{port}: ConnectError (3 times in a row)" in run.err
+    assert "Traceback" not in run.err
+
+
+def _vector(*series: tuple[dict[str, str], str]) -> dict[str, object]:
+    result = [{"metric": labels, "value": [1.7e9, value]} for labels, value in series]
+    return {"status": "success", "data": {"resultType": "vector", "result": result}}
+
+
+def test_prometheus_series_are_grouped_by_replica() -> None:
+    """One group per replica (labels without the outcome), so each restarts on its own."""
+    body = _vector(
+        ({"__name__": METRIC, "instance": "a:1", "outcome": "success"}, "10"),
+        ({"__name__": METRIC, "instance": "a:1", "outcome": "error"}, "1"),
+        ({"__name__": METRIC, "instance": "b:1", "outcome": "success"}, "5"),
+    )
+    assert parse_vector(body, "outcome", "q") == {
+        "instance=a:1": {"success": 10.0, "error": 1.0},
+        "instance=b:1": {"success": 5.0},
+    }
+    assert parse_vector(_vector(), "outcome", "q") is None
+    with pytest.raises(QueryError, match="a counter of nan"):
+        parse_vector(_vector(({"outcome": "success"}, "NaN")), "outcome", "q")
+    with pytest.raises(QueryError, match="expected an instant vector"):
+        parse_vector({"status": "success", "data": {"resultType": "matrix"}}, "outcome", "q")

@@ -134,6 +134,7 @@ def test_identical_versions_pass() -> None:
     assert verdict.summary.startswith(
         "A/A: 200 accounts in 18 segments, no regression; 0 discordant"
     )
+    assert verdict.impact == ""
     assert verdict.metrics["mcnemar_p"] == 1.0
 
 
@@ -156,6 +157,7 @@ def test_a_broken_segment_is_named_with_its_share() -> None:
         assert account.password not in messages  # secrets masked
     segments = {row[0]: row for row in verdict.tables[0].rows}
     assert segments["legacy-pbkdf2"][2:5] == ("100%", "83.3%", "36")  # 1 of 6 kinds
+    assert verdict.impact == "it would lock out 18% of the 200 replayed accounts"
 
 
 def test_an_ended_session_that_still_works_is_a_security_failure() -> None:
@@ -220,6 +222,7 @@ def test_rollback_failures_fail_and_are_named() -> None:
     verdict = judge(tally, Rules(), mode="ab", accounts=100, order=ORDER)
     assert verdict.status == "fail"
     assert verdict.summary.startswith("after a rollback to the baseline, login fails for 51% of")
+    assert verdict.impact == "after a rollback, 51% of the 100 replayed accounts could not log in"
     assert "segment legacy-pbkdf2 (100% of its accounts), also " in verdict.summary
 
 
