@@ -1,0 +1,115 @@
+"""The conformance zoo's harness: start the defect target with some switches, run the suite on it.
+
+``start_zoo`` starts ``tests/conformance/defect_target`` as a real process on 127.0.0.1 with the
+framework's launcher (own session, ready probe, stopped by pid), from the ``[launch]`` table of
+its profile with ``--defect`` appended. ``zoo_suite`` runs ``quality-gates conformance`` against
+it as a child process. ``Verdicts`` is the one place that reads the JSON report, so a change of
+the report's shape is adapted here only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quality_gates.profile import load_profile
+from quality_gates.replay.launch import Server, start_server
+from tests.conformance._targets import ROOT, Suite, run_suite
+
+PROFILE = Path(__file__).resolve().parent / "defect_target" / "profile.toml"
+READY_TIMEOUT = 30.0
+
+
+@dataclass
+class Zoo:
+    """A running defect target and the environment its profile's hooks read."""
+
+    server: Server
+    env: dict[str, str]
+    defects: tuple[str, ...]
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return self.server.base_url
+
+
+@contextmanager
+def start_zoo(workdir: Path, defects: Sequence[str] = ()) -> Iterator[Zoo]:
+    """The target with ``defects`` switched on, stopped (by pid) on exit."""
+    launch = load_profile(PROFILE).launch
+    assert launch is not None
+    command = (sys.executable, *launch.command[1:], "--defect", ",".join(defects))
+    launch = dataclasses.replace(launch, command=command, ready_timeout_seconds=READY_TIMEOUT)
+    clock = workdir / "clock-offset"
+    clock.write_text("0", encoding="utf-8")
+    env = {
+        "DEFECT_TARGET_JWT_KEY": secrets.token_urlsafe(48),
+        "DEFECT_TARGET_CLOCK_FILE": str(clock),
+    }
+    label = "zoo-" + ("-".join(defects) or "clean")
+    server = start_server(
+        label, launch, {**_base_env(), **env}, database_url="", workdir=workdir, cwd=ROOT
+    )
+    try:
+        yield Zoo(server, env, tuple(defects))
+    finally:
+        server.stop()
+
+
+def _base_env() -> dict[str, str]:
+    import os  # noqa: PLC0415 - only the child's environment needs it
+
+    return dict(os.environ)
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What a conformance report says, check by check: the zoo's only reader of its JSON.
+
+    ``checks`` maps each check to ``(property id, status, message)`` with status one of
+    passed/failed/observed/error/skipped/not-run (the current report's pass/fail/... words are
+    translated here).
+    """
+
+    checks: tuple[tuple[str, str, str, str], ...]  # check name, property id, status, message
+
+    @classmethod
+    def of(cls, report: dict[str, Any]) -> Verdicts:
+        """Read a ``quality-gates conformance --format json`` report."""
+        words = {"pass": "passed", "fail": "failed", "skipped": "skipped", "error": "error"}
+        return cls(
+            tuple(
+                (
+                    str(check["test"]),
+                    str(check["property_id"]),
+                    words.get(str(check["status"]), str(check["status"])),
+                    str(check.get("message", "")),
+                )
+                for check in report.get("checks", [])
+            )
+        )
+
+    def with_status(self, *statuses: str) -> list[tuple[str, str, str, str]]:
+        """The checks whose status is one of ``statuses``."""
+        return [check for check in self.checks if check[2] in statuses]
+
+    def flagged(self) -> set[str]:
+        """The property ids with a failed or observed check: what the run found."""
+        return {check[1] for check in self.with_status("failed", "observed")}
+
+    def mentions(self, text: str) -> bool:
+        """Whether any check's message contains ``text`` (case-insensitive)."""
+        return any(text.lower() in check[3].lower() for check in self.checks)
+
+
+def zoo_suite(zoo: Zoo, *args: str) -> tuple[Suite, Verdicts]:
+    """``quality-gates conformance`` against ``zoo`` (extra ``args``: ``-k EXPR``)."""
+    suite = run_suite(zoo.base_url, PROFILE, zoo.env, *args)
+    return suite, Verdicts.of(suite.report)
