@@ -10,8 +10,11 @@ the report's shape is adapted here only.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import json
 import secrets
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,3 +116,42 @@ def zoo_suite(zoo: Zoo, *args: str) -> tuple[Suite, Verdicts]:
     """``quality-gates conformance`` against ``zoo`` (extra ``args``: ``-k EXPR``)."""
     suite = run_suite(zoo.base_url, PROFILE, zoo.env, *args)
     return suite, Verdicts.of(suite.report)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in ``os.environ`` for the duration (the profile's hooks read them there)."""
+    import os  # noqa: PLC0415
+
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def zoo_suite_inline(
+    zoo: Zoo, report: Path, *args: str, profile: Path = PROFILE
+) -> tuple[int, Verdicts]:
+    """``quality-gates conformance`` against ``zoo`` in this process (no interpreter start-up).
+
+    The same command line as a user's, through ``quality_gates.cli.main``; the JSON report is
+    written to ``report`` and read back. Extra ``args``: ``-k EXPR``.
+    """
+    from quality_gates.cli import main  # noqa: PLC0415
+
+    argv = ["-q", "--report", f"json={report}", "conformance", zoo.base_url]
+    with _environment(zoo.env):
+        code = main([*argv, "--profile", str(profile), *args])
+    # The suite can leave sockets of its run to the garbage collector; collected during the
+    # next run, their ResourceWarning would end that run as an internal error (exit 3).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    document = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
+    return code, Verdicts.of(document)
