@@ -23,6 +23,7 @@ from tests.conformance._zoo import Zoo, start_zoo
 from tests.conformance.defect_target.defects import DEFECTS
 
 TRIES = 10  # barrier-started tries per racy probe
+WINS = 3  # a race won in this many tries shows the switch works (the clean target: never)
 THRESHOLD = 5  # the profile's lockout threshold
 PASSWORD = "Probe-pass-1!"
 
@@ -123,8 +124,8 @@ def _double_redeem(client: Client) -> bool:
     return sum(r.status_code == 200 for r in responses) > 1
 
 
-def refresh_race(client: Client) -> bool:
-    return _wins(lambda: _double_redeem(client)) >= TRIES // 2
+def refresh_race(client: Client) -> int:
+    return _wins(lambda: _double_redeem(client))
 
 
 def _lock_lost(client: Client) -> bool:
@@ -133,8 +134,8 @@ def _lock_lost(client: Client) -> bool:
     return client.login(email).status_code == 200
 
 
-def lockout_race(client: Client) -> bool:
-    return _wins(lambda: _lock_lost(client)) >= TRIES // 2
+def lockout_race(client: Client) -> int:
+    return _wins(lambda: _lock_lost(client))
 
 
 def _server_error(client: Client) -> bool:
@@ -142,8 +143,8 @@ def _server_error(client: Client) -> bool:
     return any(r.status_code >= 500 for r in together(10, lambda _: client.register(email)))
 
 
-def register_race(client: Client) -> bool:
-    return _wins(lambda: _server_error(client)) >= TRIES // 2
+def register_race(client: Client) -> int:
+    return _wins(lambda: _server_error(client))
 
 
 def logout_any_session(client: Client) -> bool:
@@ -229,16 +230,21 @@ def malformed_json_500(client: Client) -> bool:
     return response.status_code >= 500
 
 
-PROBES: dict[str, Callable[[Client], bool]] = {
+RACY = frozenset({"refresh-race", "lockout-race", "register-race"})
+#: Each probe returns in how many tries the defect showed (one try, or ``TRIES`` when racy).
+PROBES: dict[str, Callable[[Client], int]] = {
     name: globals()[name.replace("-", "_")] for name in DEFECTS
 }
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_the_switch_makes_the_defect(defect: str, zoo: Callable[[str], Client]) -> None:
-    assert PROBES[defect](zoo(defect)), f"{defect}: switched on, but the probe saw no defect"
+    shown = PROBES[defect](zoo(defect))
+    needed = WINS if defect in RACY else 1
+    assert shown >= needed, f"{defect}: switched on, the defect showed in {shown} tries"
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_the_clean_target_has_no_such_defect(defect: str, zoo: Callable[[str], Client]) -> None:
-    assert not PROBES[defect](zoo("")), f"{defect}: the clean target shows it"
+    shown = PROBES[defect](zoo(""))
+    assert shown == 0, f"{defect}: the clean target shows it in {shown} tries"
