@@ -55,6 +55,7 @@ def start_zoo(workdir: Path, defects: Sequence[str] = ()) -> Iterator[Zoo]:
     env = {
         "DEFECT_TARGET_JWT_KEY": secrets.token_urlsafe(48),
         "DEFECT_TARGET_CLOCK_FILE": str(clock),
+        "DEFECT_TARGET_DATABASE": str(workdir / "zoo.db"),  # the [launch] command's file
     }
     label = "zoo-" + ("-".join(defects) or "clean")
     server = start_server(
