@@ -20,6 +20,8 @@ import jwt
 import pytest
 
 from tests.conformance._zoo import Zoo, start_zoo
+from tests.conformance.defect_target.__main__ import EXIT_USAGE
+from tests.conformance.defect_target.__main__ import main as target_main
 from tests.conformance.defect_target.defects import DEFECTS
 
 TRIES = 6  # barrier-started tries per racy probe
@@ -248,3 +250,23 @@ def test_the_switch_makes_the_defect(defect: str, zoo: Callable[[str], Client]) 
 def test_the_clean_target_has_no_such_defect(defect: str, zoo: Callable[[str], Client]) -> None:
     shown = PROBES[defect](zoo(""))
     assert shown == 0, f"{defect}: the clean target shows it in {shown} tries"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--defect", "no-store,nope"], "unknown defect nope"),
+        (["--defect", ""], "set DEFECT_TARGET_JWT_KEY"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DEFECT_TARGET_JWT_KEY", raising=False)
+    assert target_main(["--port", "1", "--database", "unused.db", *argv]) == EXIT_USAGE
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert message in errors[-1]
+    assert not any("Traceback" in line for line in errors)
