@@ -2,9 +2,9 @@
 
 ``start_zoo`` starts ``tests/conformance/defect_target`` as a real process on 127.0.0.1 with the
 framework's launcher (own session, ready probe, stopped by pid), from the ``[launch]`` table of
-its profile with ``--defect`` appended. ``zoo_suite`` runs ``quality-gates conformance`` against
-it as a child process. ``Verdicts`` is the one place that reads the JSON report, so a change of
-the report's shape is adapted here only.
+its profile with ``--defect`` appended. ``zoo_suite_inline`` runs ``quality-gates conformance``
+against it through the command's ``main``. ``Verdicts`` is the one place that reads the JSON
+report, so a change of the report's shape is adapted here only.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import os
 import secrets
 import sys
 import warnings
@@ -23,7 +24,7 @@ from typing import Any
 
 from quality_gates.profile import load_profile
 from quality_gates.replay.launch import Server, start_server
-from tests.conformance._targets import ROOT, Suite, run_suite
+from tests.conformance._targets import ROOT
 
 PROFILE = Path(__file__).resolve().parent / "defect_target" / "profile.toml"
 READY_TIMEOUT = 30.0
@@ -59,18 +60,12 @@ def start_zoo(workdir: Path, defects: Sequence[str] = ()) -> Iterator[Zoo]:
     }
     label = "zoo-" + ("-".join(defects) or "clean")
     server = start_server(
-        label, launch, {**_base_env(), **env}, database_url="", workdir=workdir, cwd=ROOT
+        label, launch, {**os.environ, **env}, database_url="", workdir=workdir, cwd=ROOT
     )
     try:
         yield Zoo(server, env, tuple(defects))
     finally:
         server.stop()
-
-
-def _base_env() -> dict[str, str]:
-    import os  # noqa: PLC0415 - only the child's environment needs it
-
-    return dict(os.environ)
 
 
 @dataclass(frozen=True)
@@ -113,17 +108,9 @@ class Verdicts:
         return any(text.lower() in check[3].lower() for check in self.checks)
 
 
-def zoo_suite(zoo: Zoo, *args: str) -> tuple[Suite, Verdicts]:
-    """``quality-gates conformance`` against ``zoo`` (extra ``args``: ``-k EXPR``)."""
-    suite = run_suite(zoo.base_url, PROFILE, zoo.env, *args)
-    return suite, Verdicts.of(suite.report)
-
-
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
     """``values`` in ``os.environ`` for the duration (the profile's hooks read them there)."""
-    import os  # noqa: PLC0415
-
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
