@@ -68,32 +68,44 @@ def start_zoo(workdir: Path, defects: Sequence[str] = ()) -> Iterator[Zoo]:
         server.stop()
 
 
+#: Today's status words, and the names the merged report may use for a check's fields.
+_WORDS = {"pass": "passed", "fail": "failed"}
+_FIELDS = {
+    "name": ("test", "check", "name"),
+    "property": ("property_id", "property"),
+    "message": ("message", "reason"),
+}
+
+
+def _field(check: dict[str, Any], name: str) -> str:
+    return next((str(check[key]) for key in _FIELDS[name] if key in check), "")
+
+
 @dataclass(frozen=True)
 class Verdicts:
     """What a conformance report says, check by check: the zoo's only reader of its JSON.
 
-    ``checks`` maps each check to ``(property id, status, message)`` with status one of
-    passed/failed/observed/error/skipped/not-run (the current report's pass/fail/... words are
-    translated here).
+    ``checks`` holds ``(check name, property id, status, message)``, with status one of
+    passed/failed/observed/error/skipped/not-run (today's pass/fail are translated here);
+    ``text`` is the whole report, for findings that belong to no single check.
     """
 
-    checks: tuple[tuple[str, str, str, str], ...]  # check name, property id, status, message
+    checks: tuple[tuple[str, str, str, str], ...]
+    text: str = ""
 
     @classmethod
     def of(cls, report: dict[str, Any]) -> Verdicts:
-        """Read a ``quality-gates conformance --format json`` report."""
-        words = {"pass": "passed", "fail": "failed", "skipped": "skipped", "error": "error"}
-        return cls(
-            tuple(
-                (
-                    str(check["test"]),
-                    str(check["property_id"]),
-                    words.get(str(check["status"]), str(check["status"])),
-                    str(check.get("message", "")),
-                )
-                for check in report.get("checks", [])
+        """Read a ``quality-gates conformance`` JSON report."""
+        checks = tuple(
+            (
+                _field(check, "name"),
+                _field(check, "property"),
+                _WORDS.get(str(check["status"]), str(check["status"])),
+                _field(check, "message"),
             )
+            for check in report.get("checks", [])
         )
+        return cls(checks, json.dumps(report, ensure_ascii=False))
 
     def with_status(self, *statuses: str) -> list[tuple[str, str, str, str]]:
         """The checks whose status is one of ``statuses``."""
@@ -104,8 +116,8 @@ class Verdicts:
         return {check[1] for check in self.with_status("failed", "observed")}
 
     def mentions(self, text: str) -> bool:
-        """Whether any check's message contains ``text`` (case-insensitive)."""
-        return any(text.lower() in check[3].lower() for check in self.checks)
+        """Whether the report says ``text`` anywhere (case-insensitive)."""
+        return text.lower() in self.text.lower()
 
 
 @contextmanager
