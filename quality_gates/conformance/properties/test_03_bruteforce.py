@@ -21,6 +21,8 @@ from quality_gates.conformance.properties._support import (
 )
 from quality_gates.conformance.target import Target
 
+PERMANENT_PROBE_SECONDS = 86_400
+
 
 @prop("15")
 def test_failed_attempts_lock_the_account(client: TargetClient, target: Target) -> None:
@@ -58,16 +60,24 @@ def test_success_resets_the_failure_count(client: TargetClient, target: Target) 
 
 @prop("18")
 def test_lock_expires(client: TargetClient, target: Target) -> None:
-    """Locked, then the target's clock moves past the window: the correct password works."""
+    """Locked, then the target's clock moves past the lock: the correct password works.
+
+    A permanent lock is checked the other way round: a day later it still holds.
+    """
     lockout = claim(target, "lockout")
     hook(target, "clock_offset_file")
     account = locked_account(client, target)
     check_refused(client, client.login(account.email, account.password), "during the lock")
+    permanent = lockout.lock_seconds is None
+    ahead = PERMANENT_PROBE_SECONDS if permanent else lockout.lock_seconds + 5
     with target.hooks.clock_moved() as clock:
-        clock.set(lockout.window_seconds + 5)
+        clock.set(ahead)
         response = client.login(account.email, account.password)
-        client.note(f"clock moved {lockout.window_seconds + 5} s ahead")
-        check_logged_in(client, response, "after the lock window")
+        client.note(f"clock moved {ahead} s ahead")
+        if permanent:
+            check_refused(client, response, "a day into a permanent lock")
+        else:
+            check_logged_in(client, response, "after the lock")
     client.decide(response)
 
 
