@@ -79,12 +79,12 @@ def after_credentials(client: TargetClient, target: Target, *, locked: str = "")
         return
     if watch.control is None:
         watch.control = client.account(tag="control")
+    failures = failed_logins(client)
     response = client.login(watch.control.email, watch.control.password)
     if not refused(client, response):
         return
     watch.tripped = (
-        f"every login from this client refused after {failed_logins(client)} failures: "
-        "client-wide lockout"
+        f"every login from this client refused after {failures} failures: client-wide lockout"
     )
     client.decide(response)
     client.note(f"control account {watch.control.email}: correct password refused")
