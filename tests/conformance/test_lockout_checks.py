@@ -37,6 +37,15 @@ def test_a_client_wide_lock_is_one_finding_and_the_rest_is_not_run() -> None:
             check(client_of(target), target)
 
 
+def test_a_client_wide_lock_is_not_reported_as_overshoot() -> None:
+    """Locked client-wide with a 403, every later answer differs from the lock answer 401."""
+    target = fake_target(FakeService(client_wide_lock=True, lock_status=403))
+    with pytest.raises(AssertionError, match=f"^every login .* after 8 failures: {CLIENT_WIDE}$"):
+        overshoot(client_of(target), target)
+    with pytest.raises(pytest.skip.Exception, match=f"not run: .*{CLIENT_WIDE}"):
+        foreign_refresh_token(client_of(target), target)
+
+
 def test_an_account_lock_lets_the_control_account_in() -> None:
     target = fake_target(FakeService())
     attempts_lock(client_of(target), target)
@@ -79,6 +88,6 @@ def test_empty_passwords_that_are_checked_must_lock() -> None:
 def test_logout_with_another_accounts_refresh_token() -> None:
     target = fake_target(FakeService(logout_revokes_any_token=True))
     with pytest.raises(AssertionError, match="the other account's access token is refused"):
-        foreign_refresh_token(client_of(target))
+        foreign_refresh_token(client_of(target), target)
     clean = fake_target(FakeService())
-    foreign_refresh_token(client_of(clean))
+    foreign_refresh_token(client_of(clean), clean)

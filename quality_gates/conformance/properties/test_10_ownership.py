@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from quality_gates.conformance.client import TargetClient, TokenPair
+from quality_gates.conformance.properties._lockout import before_credentials
 from quality_gates.conformance.properties._support import prop, skip
 from quality_gates.conformance.target import Target
 
@@ -25,7 +26,8 @@ class _Victim:
     identity: bytes
 
 
-def _victim(client: TargetClient) -> _Victim:
+def _victim(client: TargetClient, target: Target) -> _Victim:
+    before_credentials(client, target)  # no logins once the client is locked out
     pair = client.session(client.account(tag="victim"))
     me = client.me(pair.access)
     assert client.ok("me", me), f"a fresh access token does not open me ({me.status_code})"
@@ -61,7 +63,7 @@ def _with_refresh_token(client: TargetClient) -> list[str]:
 
 
 @prop("60")
-def test_another_accounts_refresh_token_ends_nothing(client: TargetClient) -> None:
+def test_another_accounts_refresh_token_ends_nothing(client: TargetClient, target: Target) -> None:
     """B logs out / revokes with A's refresh token: A's session survives."""
     names = _with_refresh_token(client)
     if not names:
@@ -69,7 +71,7 @@ def test_another_accounts_refresh_token_ends_nothing(client: TargetClient) -> No
             "not applicable: [endpoints.logout] takes no refresh_token and the profile has no "
             "[endpoints.revoke]"
         )
-    victim = _victim(client)
+    victim = _victim(client, target)
     for name in names:
         attacker = client.session(client.account(tag="attacker"))
         values = {"refresh_token": victim.pair.refresh}
@@ -86,7 +88,7 @@ def test_a_refresh_token_serves_only_its_account(client: TargetClient, target: T
     """A's refresh token sent with B's access token: refused, or tokens that act as A - never B."""
     if target.profile.endpoint("refresh") is None:
         skip("not applicable: the profile has no [endpoints.refresh]")
-    victim = _victim(client)
+    victim = _victim(client, target)
     if victim.pair.refresh is None:
         skip("not applicable: the login response holds no refresh token")
     attacker = client.session(client.account(tag="attacker"))
@@ -116,7 +118,7 @@ def test_one_accounts_actions_leave_another_session_alone(
     ]
     if not actions:
         skip("not applicable: the profile has neither [endpoints.logout] nor change_password")
-    victim = _victim(client)
+    victim = _victim(client, target)
     for name, what in actions:
         account = client.account(tag="other")
         other = client.session(account)
