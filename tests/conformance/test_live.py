@@ -71,6 +71,15 @@ def test_authsvc_skips_only_what_it_does_not_claim(authsvc_suite: Suite) -> None
     assert "not applicable" in skipped["60"]  # its logout takes no refresh token
 
 
+def test_authsvc_race_checks_run_every_round(authsvc_suite: Suite) -> None:
+    """Properties 52 and 53 ran their 20 rounds each, and none showed a race."""
+    races = [c for pid in ("52", "53") for c in authsvc_suite.checks(pid)]
+    assert len(races) == 4, races
+    for check in races:
+        assert check["status"] == "pass", check
+        assert check["evidence"].startswith("0/20 rounds: "), check["evidence"][:200]
+
+
 def test_every_catalogue_property_has_a_check(authsvc_suite: Suite) -> None:
     assert set(authsvc_suite.report["properties"]) == set(CATALOGUE)
 

@@ -86,7 +86,10 @@ def test_concurrent_wrong_passwords_do_not_overshoot(client: TargetClient, targe
     statuses = lock_statuses(client, target)
     limit = lockout.threshold + lockout.slack
     burst = lockout.threshold + OVERSHOOT_EXTRA
-    tally = Tally(f"more than {limit} of {burst} simultaneous wrong passwords were checked")
+    tally = Tally(
+        f"more than {limit} of {burst} simultaneous wrong passwords were checked, "
+        "or the correct password logged in after them"
+    )
     decisive: list[httpx.Response] = []
     for _ in range(races.trials):
         account = client.account(tag="burst")
@@ -94,8 +97,10 @@ def test_concurrent_wrong_passwords_do_not_overshoot(client: TargetClient, targe
         responses = race([partial(client.login, account.email, wrong)] * burst)
         checked = [r for r in responses if not is_lock_answer(client, r, statuses)]
         after = client.login(account.email, account.password)
-        # A client-wide lock would make every later answer "checked": it is its own finding.
-        after_credentials(client, target, locked=account.email)
+        if len(checked) > limit:
+            # A client-wide lock makes every later answer differ from the lock answer: that is
+            # its own finding (raised here), not an overshoot.
+            after_credentials(client, target, locked=account.email)
         problem = None
         if len(checked) > limit:
             kinds = sorted({r.status_code for r in checked})
@@ -105,6 +110,7 @@ def test_concurrent_wrong_passwords_do_not_overshoot(client: TargetClient, targe
             problem = "the correct password logged in after the burst"
             decisive = decisive or [after]
         tally.record(problem)
+    after_credentials(client, target, locked=account.email)
     _finish(client, tally, decisive)
 
 
