@@ -40,7 +40,7 @@ def test_a_client_wide_lock_is_one_finding_and_the_rest_is_not_run() -> None:
 def test_a_client_wide_lock_is_not_reported_as_overshoot() -> None:
     """Locked client-wide with a 403, every later answer differs from the lock answer 401."""
     target = fake_target(FakeService(client_wide_lock=True, lock_status=403))
-    with pytest.raises(AssertionError, match=f"^every login .* after 8 failures: {CLIENT_WIDE}$"):
+    with pytest.raises(AssertionError, match=f"^every login .* after \\d+ failures: {CLIENT_WIDE}$"):
         overshoot(client_of(target), target)
     with pytest.raises(pytest.skip.Exception, match=f"not run: .*{CLIENT_WIDE}"):
         foreign_refresh_token(client_of(target), target)
@@ -63,7 +63,7 @@ def test_overshoot_counts_every_answer_that_is_not_the_lock_answer() -> None:
     racy = fake_target(FakeService(racy_lockout=True, lock_status=423), status=[423])
     with pytest.raises(
         AssertionError,
-        match=r"^\d+/20 rounds: more than 3 of 6 simultaneous wrong passwords were checked, or",
+        match=r"^\d+/20 rounds: more than 3 of 5 simultaneous wrong passwords were checked, or",
     ):
         overshoot(client_of(racy), racy)
     atomic = fake_target(FakeService(lock_status=423), status=[423])
