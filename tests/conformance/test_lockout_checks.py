@@ -40,7 +40,9 @@ def test_a_client_wide_lock_is_one_finding_and_the_rest_is_not_run() -> None:
 def test_a_client_wide_lock_is_not_reported_as_overshoot() -> None:
     """Locked client-wide with a 403, every later answer differs from the lock answer 401."""
     target = fake_target(FakeService(client_wide_lock=True, lock_status=403))
-    with pytest.raises(AssertionError, match=f"^every login .* after \\d+ failures: {CLIENT_WIDE}$"):
+    with pytest.raises(
+        AssertionError, match=f"^every login .* after \\d+ failures: {CLIENT_WIDE}$"
+    ):
         overshoot(client_of(target), target)
     with pytest.raises(pytest.skip.Exception, match=f"not run: .*{CLIENT_WIDE}"):
         foreign_refresh_token(client_of(target), target)
@@ -57,6 +59,13 @@ def test_a_declared_client_scope_is_no_finding() -> None:
     attempts_lock(client_of(target), target)
     with pytest.raises(pytest.skip.Exception, match="scope is client"):
         attempts_lock(client_of(target), target)
+
+
+def test_a_declared_client_scope_without_reset_hook_stops_the_overshoot_rounds() -> None:
+    """Each round locks the whole client: without a reset hook the next one cannot run."""
+    target = fake_target(FakeService(client_wide_lock=True, lock_status=423), scope="client")
+    with pytest.raises(pytest.skip.Exception, match="scope is client and the profile has no hooks"):
+        overshoot(client_of(target), target)
 
 
 def test_overshoot_counts_every_answer_that_is_not_the_lock_answer() -> None:
