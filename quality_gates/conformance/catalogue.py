@@ -121,6 +121,12 @@ _ROWS = (
     ("58", "CORS does not reflect any Origin; TRACE is disabled", "medium",
      "A4 14.5.1, 14.5.3; A5 3.4.2, 4.1.4"),
     ("59", "Login redirect targets are allowlisted", "medium", "A4 5.1.5; DJ test_security_check"),
+    ("60", "Logout or revocation with another account's refresh token ends nothing", "critical",
+     "RFC 7009 2.1; A5 7.4.1, 8.2.2"),
+    ("61", "A refresh token is only good for the account that received it", "critical",
+     "RFC 6749 6; A5 10.4.5, 8.2.2"),
+    ("62", "One account's token never acts on another account's session", "critical",
+     "A4 4.2.1; A5 8.2.2"),
 )  # fmt: skip
 
 CATALOGUE: MappingProxyType[str, Property] = MappingProxyType(

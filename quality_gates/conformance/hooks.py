@@ -125,6 +125,10 @@ class HookRunner:
         """Disable the existing account ``email``."""
         self._run("disable_account", self.hooks.disable_account, email=email)
 
+    def reset_lockout(self, email: str) -> None:
+        """Lift the lock on ``email`` (or, for a client-wide lock, on this client)."""
+        self._run("reset_lockout", self.hooks.reset_lockout, email=email)
+
     def jwt_key(self) -> bytes:
         """The target's HMAC signing key."""
         self.require("jwt_key")

@@ -10,6 +10,8 @@ from types import MappingProxyType
 from typing import Literal
 
 Encoding = Literal["json", "form"]
+LockScope = Literal["account", "client", "account+client"]
+LOCK_SCOPES: tuple[LockScope, ...] = ("account", "client", "account+client")
 
 #: The framework's field names each endpoint may map, and which of them it must have.
 ENDPOINT_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -20,14 +22,22 @@ ENDPOINT_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "logout": ("refresh_token",),
         "me": (),
         "change_password": ("current_password", "new_password"),
+        "revoke": ("refresh_token",),
     }
 )
 REQUIRED_ENDPOINTS = ("register", "login", "me")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 #: Placeholders each command template may use; anything else in braces is a typo.
 HOOK_PLACEHOLDERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"seed_accounts": ("file",), "stored_hash": ("email",), "disable_account": ("email",)}
+    {
+        "seed_accounts": ("file",),
+        "stored_hash": ("email",),
+        "disable_account": ("email",),
+        "reset_lockout": ("email",),
+    }
 )
+#: Hooks whose command may leave out their placeholder (a client-wide reset needs no address).
+OPTIONAL_PLACEHOLDER_HOOKS = frozenset({"reset_lockout"})
 LAUNCH_PLACEHOLDERS = ("port", "database_url", "workdir")
 #: Legacy hash formats the suite can write for ``hooks.seed_accounts``.
 SEED_HASH_SCHEMES = ("pbkdf2_sha256", "bcrypt")
@@ -72,10 +82,36 @@ class Tokens:
 
 @dataclass(frozen=True)
 class Lockout:
-    """``claims.lockout``: consecutive failures that lock an account, and for how long."""
+    """``claims.lockout``: how the target locks after failed logins (docs/profile.md).
+
+    ``threshold`` failures lock; the lock lasts ``lock_seconds`` (``None``: until an
+    administrator lifts it); failures older than ``window_seconds`` are forgotten (``None``: the
+    count never expires). ``scope`` says what is locked; ``status`` lists the statuses of the
+    lock answer (empty: the bad-credentials answer's), and ``matches_bad_credentials`` whether it
+    is byte-for-byte that answer. ``slack`` is how many checked guesses beyond the threshold a
+    burst of concurrent failures may get.
+    """
 
     threshold: int
-    window_seconds: int
+    lock_seconds: int | None
+    window_seconds: int | None = None
+    scope: LockScope = "account"
+    status: tuple[int, ...] = ()
+    matches_bad_credentials: bool = True
+    slack: int = 0
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the lock lasts until it is lifted by hand."""
+        return self.lock_seconds is None
+
+
+@dataclass(frozen=True)
+class Races:
+    """``[races]``: how the concurrency properties are tried (see docs/conformance.md)."""
+
+    trials: int = 20
+    parties: int = 4
 
 
 @dataclass(frozen=True)
@@ -113,6 +149,7 @@ class Hooks:
     seed_accounts: tuple[str, ...] = ()
     stored_hash: tuple[str, ...] = ()
     disable_account: tuple[str, ...] = ()
+    reset_lockout: tuple[str, ...] = ()
     clock_offset_file: str = ""
     seed_hash_scheme: str = "pbkdf2_sha256"
     jwt_key: str = ""
@@ -143,6 +180,7 @@ class TargetProfile:
     claims: Claims = field(default_factory=Claims)
     hooks: Hooks = field(default_factory=Hooks)
     launch: Launch | None = None
+    races: Races = field(default_factory=Races)
     source: Path | None = None
 
     def endpoint(self, name: str) -> Endpoint | None:

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
+from quality_gates.profile.lockout import parse_lockout, parse_races, positive_int, statuses
 from quality_gates.profile.model import (
     ENDPOINT_FIELDS,
     HOOK_PLACEHOLDERS,
     LAUNCH_PLACEHOLDERS,
     METHODS,
+    OPTIONAL_PLACEHOLDER_HOOKS,
     PLACEHOLDER,
     REQUIRED_ENDPOINTS,
     SEED_HASH_SCHEMES,
@@ -28,7 +30,6 @@ from quality_gates.profile.model import (
     Endpoint,
     Hooks,
     Launch,
-    Lockout,
     TargetProfile,
     Tokens,
 )
@@ -54,7 +55,7 @@ def load_profile(path: str | Path) -> TargetProfile:
 def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) -> TargetProfile:
     """Validate an already parsed profile document (see ``load_profile``)."""
     problems: list[str] = []
-    sections = ("target", "endpoints", "tokens", "claims", "hooks", "launch")
+    sections = ("target", "endpoints", "tokens", "claims", "hooks", "launch", "races")
     problems.extend(
         v.unknown_key("profile", key, list(sections)).removeprefix("profile.")
         for key in document
@@ -71,6 +72,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
     claims = _claims(tables["claims"], problems)
     hooks = _hooks(tables["hooks"], problems)
     launch = _launch(tables["launch"], problems) if "launch" in document else None
+    races = parse_races(tables["races"], problems)
     _cross_checks(endpoints, tokens, claims, problems)
     if problems:
         raise InputError(problems)
@@ -83,6 +85,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
         claims=claims,
         hooks=hooks,
         launch=launch,
+        races=races,
         source=source,
     )
 
@@ -115,24 +118,6 @@ def _method(value: object) -> str:
     return value.upper()
 
 
-def _statuses(value: object) -> tuple[int, ...]:
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(
-            isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in value
-        )
-    ):
-        raise v.Invalid("a non-empty list of HTTP status codes (100-599)")
-    return tuple(value)
-
-
-def _positive_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise v.Invalid("an integer >= 1")
-    return value
-
-
 def _string_map(value: object) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(s, str) for k, s in value.items()
@@ -160,7 +145,7 @@ _ENDPOINT: dict[str, v.Converter] = {
     "method": _method,
     "path": _url_path,
     "fields": _string_map,
-    "success": _statuses,
+    "success": statuses,
     "encoding": _ENCODING,
 }
 
@@ -210,16 +195,6 @@ def _tokens(table: Mapping[str, Any], problems: list[str], *, required: bool) ->
     return Tokens(values.get("access", ""), values.get("refresh"), values.get("send", "bearer"))
 
 
-def _lockout(value: object) -> Lockout:
-    if not isinstance(value, Mapping) or set(value) != {"threshold", "window_seconds"}:
-        raise v.Invalid("a table { threshold = N, window_seconds = S }")
-    threshold, window = value["threshold"], value["window_seconds"]
-    try:
-        return Lockout(_positive_int(threshold), _positive_int(window))
-    except v.Invalid:
-        raise v.Invalid("threshold and window_seconds as integers >= 1") from None
-
-
 _BOOL_CLAIMS = (
     "refresh_rotation",
     "refresh_reuse_revokes_family",
@@ -242,14 +217,18 @@ _INT_CLAIMS = (
 )
 _CLAIMS: dict[str, v.Converter] = {
     **dict.fromkeys(_BOOL_CLAIMS, v.boolean),
-    **dict.fromkeys(_INT_CLAIMS, _positive_int),
+    **dict.fromkeys(_INT_CLAIMS, positive_int),
     "leeway_seconds": v.non_negative_int,
-    "lockout": _lockout,
 }
 
 
 def _claims(table: Mapping[str, Any], problems: list[str]) -> Claims:
-    return Claims(**v.check_table(table, "claims", _CLAIMS, problems))
+    simple = {key: value for key, value in table.items() if key != "lockout"}
+    # "lockout" is listed only so a misspelt key still gets "did you mean lockout?".
+    values = v.check_table(simple, "claims", {**_CLAIMS, "lockout": v.boolean}, problems)
+    if "lockout" in table:
+        values["lockout"] = parse_lockout(table["lockout"], problems)
+    return Claims(**values)
 
 
 def _template(allowed: tuple[str, ...]) -> v.Converter:
@@ -282,7 +261,8 @@ def _hooks(table: Mapping[str, Any], problems: list[str]) -> Hooks:
     values = v.check_table(table, "hooks", fields, problems)
     for name, allowed in HOOK_PLACEHOLDERS.items():
         needed = "{" + allowed[0] + "}"
-        if name in values and not any(needed in part for part in values[name]):
+        required = name not in OPTIONAL_PLACEHOLDER_HOOKS
+        if required and name in values and not any(needed in part for part in values[name]):
             problems.append(f"hooks.{name}: the command must contain {needed}")
     if "env" in values:
         values["env"] = MappingProxyType(values["env"])

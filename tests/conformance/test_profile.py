@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from quality_gates.errors import InputError
-from quality_gates.profile import expand, load_profile, parse_profile
+from quality_gates.profile import Lockout, Races, expand, load_profile, parse_profile
 from tests.conformance._targets import PROFILES
 
 
 def _authsvc() -> dict[str, Any]:
-    return tomllib.loads((PROFILES / "authsvc.toml").read_text(encoding="utf-8"))
+    document = tomllib.loads((PROFILES / "authsvc.toml").read_text(encoding="utf-8"))
+    document["races"] = {}
+    return document
 
 
 def _problems(document: dict[str, Any]) -> tuple[str, ...]:
@@ -80,8 +82,21 @@ BAD_FIELDS = [
     (("tokens",), "send", "header", 'tokens.send: expected "bearer" or "cookie:NAME"'),
     (("tokens",), "refresh", None, "tokens.refresh: missing (required when [endpoints.refresh]"),
     (("claims",), "refresh_rotation", "yes", "claims.refresh_rotation: expected true or false"),
-    (("claims",), "lockout", {"threshold": 0, "window_seconds": 9}, "claims.lockout: expected"),
+    (("claims",), "lockout", {"threshold": 0, "window_seconds": 9}, "claims.lockout.threshold:"),
     (("claims",), "lockout", 5, "claims.lockout: expected a table"),
+    (("claims",), "lockout", {"threshold": 5}, "claims.lockout.lock_seconds: missing (required)"),
+    (("claims", "lockout"), "lock_seconds", "forever", "claims.lockout.lock_seconds: expected a"),
+    (("claims", "lockout"), "lock_seconds", 0, "claims.lockout.lock_seconds: expected a number"),
+    (("claims", "lockout"), "scope", "ip", 'claims.lockout.scope: expected one of "account"'),
+    (("claims", "lockout"), "status", [401, 999], "claims.lockout.status: expected a non-empty"),
+    (("claims", "lockout"), "matches_bad_credentials", 1, "claims.lockout.matches_bad_credent"),
+    (("claims", "lockout"), "slack", -1, "claims.lockout.slack: expected an integer >= 0"),
+    (("claims", "lockout"), "treshold", 5, "claims.lockout.treshold: unknown key (did you mean"),
+    (("races",), "trials", 0, "races.trials: expected an integer from 1 to 1000"),
+    (("races",), "trials", True, "races.trials: expected an integer from 1 to 1000"),
+    (("races",), "parties", 1, "races.parties: expected an integer from 2 to 32"),
+    (("races",), "rounds", 3, "races.rounds: unknown key"),
+    (("hooks",), "reset_lockout", ["x", "{address}"], "hooks.reset_lockout: expected a command"),
     (("claims",), "min_password_length", 0, "claims.min_password_length: expected an integer"),
     (("claims",), "min_password_length", 2000, "claims.min_password_length: greater than"),
     (("claims",), "leeway_seconds", -1, "claims.leeway_seconds: expected an integer >= 0"),
@@ -112,6 +127,49 @@ def test_each_bad_field_is_reported_with_its_key(
         table[key] = value
     problems = _problems(document)
     assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_lockout_keys_and_their_defaults() -> None:
+    document = _authsvc()
+    document["claims"]["lockout"] = {"threshold": 3, "lock_seconds": "permanent"}
+    lockout = parse_profile(document).claims.lockout
+    assert lockout == Lockout(threshold=3, lock_seconds=None)
+    assert lockout.permanent
+    assert (lockout.scope, lockout.status, lockout.matches_bad_credentials) == ("account", (), True)
+    assert (lockout.window_seconds, lockout.slack) == (None, 0)
+
+
+def test_window_seconds_alone_is_still_the_lock_length() -> None:
+    """Profiles from before ``lock_seconds`` meant the lock's length by ``window_seconds``."""
+    document = _authsvc()
+    document["claims"]["lockout"] = {"threshold": 5, "window_seconds": 600}
+    lockout = parse_profile(document).claims.lockout
+    assert lockout is not None
+    assert (lockout.lock_seconds, lockout.window_seconds) == (600, 600)
+
+
+def test_a_distinct_lock_answer_needs_its_statuses() -> None:
+    document = _authsvc()
+    lockout = {"threshold": 5, "lock_seconds": 60, "matches_bad_credentials": False}
+    document["claims"]["lockout"] = lockout
+    assert _problems(document) == (
+        "claims.lockout.status: missing (required when matches_bad_credentials = false): "
+        "the status codes of the lock answer",
+    )
+    document["claims"]["lockout"] = {**lockout, "status": [423], "scope": "account+client"}
+    parsed = parse_profile(document).claims.lockout
+    assert parsed is not None
+    assert (parsed.status, parsed.scope) == ((423,), "account+client")
+
+
+def test_races_and_the_reset_hook() -> None:
+    document = _authsvc()
+    assert parse_profile(document).races == Races(trials=20, parties=4)
+    document["races"] = {"trials": 50, "parties": 2}
+    document["hooks"]["reset_lockout"] = ["python", "reset.py"]  # a client-wide reset: no {email}
+    profile = parse_profile(document)
+    assert profile.races == Races(trials=50, parties=2)
+    assert profile.hooks.reset_lockout == ("python", "reset.py")
 
 
 def test_claims_needing_an_endpoint() -> None:

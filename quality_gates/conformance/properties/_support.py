@@ -155,12 +155,3 @@ def disabled_account(client: TargetClient, target: Target, purpose: str) -> Acco
         target.hooks.disable(account.email)
         return account
     return None
-
-
-def locked_account(client: TargetClient, target: Target) -> Account:
-    """An account locked by ``threshold`` wrong passwords (the fewest that lock it)."""
-    lockout = claim(target, "lockout")
-    account = client.account(tag="locked")
-    for _ in range(lockout.threshold):
-        client.login(account.email, client.new_password())
-    return account

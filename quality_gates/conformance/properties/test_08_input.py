@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +19,6 @@ from quality_gates.conformance.properties._support import (
 )
 from quality_gates.conformance.target import Target
 
-PARALLEL_REGISTRATIONS = 20
 _CONTENT_TYPE = {"json": "application/json", "form": "application/x-www-form-urlencoded"}
 
 
@@ -182,33 +179,3 @@ def _keys(value: Any) -> set[str]:
     if isinstance(value, list):
         return {k for item in value for k in _keys(item)}
     return set()
-
-
-@prop("52")
-def test_concurrent_duplicate_registrations_make_one_account(
-    client: TargetClient, target: Target
-) -> None:
-    """Twenty simultaneous registrations of one address: one success, 4xx for the rest."""
-    email, password = client.new_email("race"), client.new_password()
-    canonical = bool(target.profile.claims.identifier_canonicalisation)
-    variants = [
-        email.upper() if canonical and i % 2 else email for i in range(PARALLEL_REGISTRATIONS)
-    ]
-    # All threads wait at the barrier, then send together: the widest race window we can make.
-    start = threading.Barrier(PARALLEL_REGISTRATIONS)
-
-    def register(address: str) -> httpx.Response:
-        start.wait(timeout=30)
-        return client.register(address, password)
-
-    with ThreadPoolExecutor(max_workers=PARALLEL_REGISTRATIONS) as pool:
-        responses = list(pool.map(register, variants))
-    wins = [r for r in responses if client.ok("register", r)]
-    errors = [r for r in responses if r.status_code >= 500]
-    client.decide(*(errors[:1] or wins[:2] or responses[:1]))
-    client.note(
-        f"{PARALLEL_REGISTRATIONS} parallel registrations: {len(wins)} succeeded, "
-        f"{len(errors)} server errors, statuses {sorted({r.status_code for r in responses})}"
-    )
-    assert not errors, f"{len(errors)} of the parallel registrations got a 5xx"
-    assert len(wins) == 1, f"{len(wins)} accounts were created for one address"
