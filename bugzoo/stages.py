@@ -1,7 +1,8 @@
 """The pipeline's stages, each a command run in the patched worktree and its one-line result.
 
 - ``tests``: the selected tests (``tests/unit`` by default) under coverage, with a JUnit report,
-  as ``nox -s tests`` runs them; blocked when a test fails.
+  as ``nox -s tests`` runs them, importing the patched tree (also in the servers live suites
+  start); blocked when a test fails.
 - ``coverage``, ``api-compat``, ``incidents``, ``replay``: the ``quality-gates`` command of that
   name against the baseline commit, read from its JSON report.
 
@@ -99,6 +100,17 @@ def _error(stage: str, reason: str, seconds: float) -> StageResult:
     return StageResult(stage, "error", reason, seconds, _gate_dict(stage, "error", reason))
 
 
+def patched_imports(worktree: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``PYTHONPATH`` with the patched worktree first.
+
+    The zoo's interpreter has the main checkout installed (editable), and live suites start
+    their servers (``authsvc serve``, ``python -m uvicorn``) from other folders: without this
+    they would import the main checkout's code and judge the baseline, not the patch.
+    """
+    rest = environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(worktree), rest]))}
+
+
 def run_tests(ctx: StageContext) -> StageResult:
     """The selected tests under coverage (branch data for the coverage gate, JUnit for the
     incident gate), then ``coverage combine``; blocked when a test fails."""
@@ -106,6 +118,7 @@ def run_tests(ctx: StageContext) -> StageResult:
     env = {
         "COVERAGE_FILE": str(ctx.worktree / ".coverage"),
         "HYPOTHESIS_PROFILE": settings.environ.get("HYPOTHESIS_PROFILE", "dev"),
+        **patched_imports(ctx.worktree, settings.environ),
     }
     (ctx.worktree / "reports").mkdir(exist_ok=True)
     coverage = [settings.python, "-m", "coverage"]
