@@ -3,8 +3,8 @@
 - ``tests``: the selected tests (``tests/unit`` by default) under coverage, with a JUnit report,
   as ``nox -s tests`` runs them, importing the patched tree (also in the servers live suites
   start); blocked when a test fails.
-- ``coverage``, ``api-compat``, ``incidents``, ``replay``: the ``quality-gates`` command of that
-  name against the baseline commit, read from its JSON report.
+- ``coverage``, ``api-compat``, ``incidents``, ``behaviour``, ``replay``: the ``quality-gates``
+  command of that name against the baseline commit, read from its JSON report.
 
 A stage that cannot judge (a timeout, bad input, a crash) is an ``error``, never a pass. The
 gates run with the interpreter running the zoo, from the worktree (``python -m``), so they see
@@ -67,6 +67,7 @@ class StageContext:
     worktree: Path
     base: str
     settings: Settings
+    body: Path | None = None  # the patch's pull-request body (``<slug>.md``), when it has one
 
     def run(self, args: Sequence[str], timeout: float, **env: str) -> proc.Completed:
         """Run ``args`` in the worktree, with a clean environment plus ``env``."""
@@ -237,14 +238,28 @@ def run_replay(ctx: StageContext) -> StageResult:
     return _quality_gate(ctx, "replay", args, settings.replay_timeout + 120, **env)
 
 
+def run_behaviour(ctx: StageContext) -> StageResult:
+    """The behaviour gate: the baseline's versions of the test files the patch edits, run on
+    the patched code; each test they catch must be declared in the patch's ``<slug>.md``. The
+    zoo has no reviewers, so approvals are not judged (``--min-approvals 0``)."""
+    args = ["--min-approvals", "0"]
+    if ctx.body is not None:
+        args += ["--body-file", str(ctx.body)]
+    return _quality_gate(ctx, "behaviour", args, ctx.settings.gate_timeout)
+
+
 RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
     "tests": run_tests,
     "coverage": run_coverage,
     "api-compat": run_api_compat,
     "incidents": run_incidents,
     "replay": run_replay,
+    "behaviour": run_behaviour,
 }
 
 #: Stages that read what an earlier one wrote run after it, in one lane; the lanes run side
 #: by side. ``coverage`` and ``incidents`` read the ``tests`` stage's data.
-LANES: tuple[tuple[str, ...], ...] = (("tests", "coverage", "incidents"), ("replay", "api-compat"))
+LANES: tuple[tuple[str, ...], ...] = (
+    ("tests", "coverage", "incidents"),
+    ("replay", "api-compat", "behaviour"),
+)

@@ -39,7 +39,7 @@ def _detail(case: ET.Element) -> str:
     # pytest's "E   " lines are the assertion and its explanation; else the report's end.
     explained = [line[1:].strip() for line in text if line.startswith("E ")] or text[-4:]
     lines: list[str] = []
-    for line in [problem.get("message", ""), *explained[:_DETAIL_LINES]]:
+    for line in [*problem.get("message", "").splitlines(), *explained[:_DETAIL_LINES]]:
         if line.strip() and line.strip() not in lines:
             lines.append(line.strip())
     return "\n".join(lines)
