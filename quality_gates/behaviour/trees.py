@@ -17,7 +17,7 @@ import tarfile
 from pathlib import Path
 
 from quality_gates.errors import InputError
-from quality_gates.git import Changes
+from quality_gates.git import Changes, run_git
 from quality_gates.globs import matches
 
 
@@ -65,18 +65,50 @@ def overlay_code_changes(
     return touched
 
 
-def rerun_files(
-    changes: Changes, test_paths: tuple[str, ...], test_files: tuple[str, ...]
+def _baseline_tests(
+    repo: Path, sha: str, test_paths: tuple[str, ...], test_files: tuple[str, ...]
 ) -> list[str]:
-    """The baseline paths of the test files the change modifies, renames or deletes.
+    listed = run_git(repo, "ls-tree", "-r", "-z", "--name-only", sha).stdout.split("\0")
+    return [p for p in listed if p and matches(p, test_paths) and matches(p, test_files)]
+
+
+def _users_of(repo: Path, sha: str, support: str, tests: list[str]) -> set[str]:
+    """The baseline test modules a changed support file serves: every module below a
+    ``conftest.py``; the modules that name a helper (its module name, or a data file's name)."""
+    folder = support.rpartition("/")[0]
+    if support.rpartition("/")[2] == "conftest.py":
+        return {t for t in tests if not folder or t.startswith(folder + "/")}
+    word = Path(support).stem if support.endswith(".py") else Path(support).name
+    found = run_git(
+        repo, "grep", "-l", "-z", "-w", "-F", "-e", word, sha, "--", *tests, check=False
+    )
+    return {name.split(":", 1)[1] for name in found.stdout.split("\0") if ":" in name}
+
+
+def rerun_files(
+    repo: Path,
+    sha: str,
+    changes: Changes,
+    test_paths: tuple[str, ...],
+    test_files: tuple[str, ...],
+) -> list[str]:
+    """The baseline paths of the test modules to re-run: those the change modifies, renames
+    or deletes, and those served by a support file (conftest, helper, data) it changes.
 
     Added files are left out: a change that only adds tests changes no existing behaviour.
     """
     paths: set[str] = set()
+    support: list[str] = []
     for change in changes.files:
         if change.status in ("A", "C"):
             continue
         old = change.old_path if change.status == "R" and change.old_path else change.path
         if matches(old, test_paths) and matches(old, test_files):
             paths.add(old)
+        elif matches(old, test_paths):
+            support.append(old)
+    if support:
+        tests = _baseline_tests(repo, sha, test_paths, test_files)
+        for path in support:
+            paths |= _users_of(repo, sha, path, tests)
     return sorted(paths)

@@ -1,5 +1,6 @@
 """The behaviour-change gate: the baseline's version of every test file the change modifies,
-renames or deletes, run against the candidate's code.
+renames or deletes (or whose conftest, helper or data file it changes), run against the
+candidate's code.
 
 A test that passes on the baseline and fails (or no longer exists, or no longer collects) on the
 candidate is a behaviour change: the change altered what the old test pinned down, whatever the
@@ -196,9 +197,12 @@ def run(ctx: GateContext) -> GateResult:
     sha = ctx.baseline.sha
     if sha is None:
         return GateResult(NAME, "skipped", reason="no baseline commit to take the tests from")
-    files = rerun_files(ctx.changes, ctx.policy.test_paths, ctx.policy.behaviour.test_files)
+    policy = ctx.policy
+    files = rerun_files(ctx.repo, sha, ctx.changes, policy.test_paths, policy.behaviour.test_files)
     if not files:
-        reason = f"no test file modified, renamed or deleted since {ctx.baseline.label}"
+        reason = (
+            f"no existing test, or support file a test uses, changed since {ctx.baseline.label}"
+        )
         return GateResult(NAME, "skipped", reason=reason)
     pr = pull_request(ctx)
     declarations, problems = parse_declarations(pr.body) if pr is not None else ([], [])

@@ -74,12 +74,11 @@ def test_the_behaviour_stage_reads_the_patch_body(
     results = tmp_path / "zoo.json"
     run = cli("run", "--stages", "behaviour", "--results", str(results))
     assert run.code == 0, run.err
-    stages = {
-        p["slug"]: p["stages"][0] for p in json.loads(results.read_text("utf-8"))["patches"]
-    }
+    stages = {p["slug"]: p["stages"][0] for p in json.loads(results.read_text("utf-8"))["patches"]}
     assert stages["rule-changed-quietly"]["status"] == "fail"
-    assert "tests/test_probe.py::test_answer passed on the baseline" in (
-        stages["rule-changed-quietly"]["reason"]
+    assert (
+        "tests/test_probe.py::test_answer passed on the baseline"
+        in (stages["rule-changed-quietly"]["reason"])
     )
     assert stages["rule-changed-openly"]["status"] == "pass"
     assert stages["rule-changed-openly"]["reason"] == "1 behaviour change(s), each declared"

@@ -157,7 +157,7 @@ def test_a_pr_that_only_adds_tests_is_not_affected(cli: CLI, shop: GitRepo) -> N
     code, result, _ = gate(cli)
     assert code == 0
     assert result["status"] == "skipped"
-    assert result["reason"].startswith("no test file modified, renamed or deleted since")
+    assert result["reason"].startswith("no existing test, or support file a test uses, changed")
 
 
 def test_tests_edited_without_a_code_change_are_not_rerun(cli: CLI, shop: GitRepo) -> None:
@@ -266,3 +266,45 @@ def test_declared_changes_without_reviews_are_bad_input(cli: CLI, shop: GitRepo)
     assert result["status"] == "error"
     assert "needs 1 approval(s)" not in err
     assert "give --reviews FILE" in err
+
+
+@pytest.mark.parametrize(
+    ("support", "uses"),
+    [
+        ("tests/_expect.py", "from _expect import LIMIT as EXPECTED\n"),
+        ("tests/conftest.py", ""),
+    ],
+)
+def test_a_changed_helper_or_conftest_reruns_the_tests_it_serves(
+    cli: CLI, repo: GitRepo, support: str, uses: str
+) -> None:
+    """The rule and the helper that holds the expected value change together; the test
+    module itself is untouched, and is re-run with the baseline's helper."""
+    helper = (
+        "LIMIT = {}\n"
+        if uses
+        else "import pytest\n\n\n@pytest.fixture\ndef EXPECTED():\n    return {}\n"
+    )
+    test = (
+        uses
+        + "from shop.lockout import locked\n\n\n"
+        + "def test_locked_at_the_limit({}):\n    assert locked(EXPECTED)\n"
+    )
+    repo.write("pyproject.toml", POLICY)
+    repo.write("shop/__init__.py", "")
+    repo.write("shop/lockout.py", CODE)
+    repo.write(support, helper.format(5))
+    repo.write("tests/test_rule.py", test.format("" if uses else "EXPECTED"))
+    repo.write("tests/test_other.py", "def test_unrelated():\n    assert True\n")
+    repo.commit("base")
+    repo.publish_main()
+    repo.write("shop/lockout.py", CODE.replace("LIMIT = 5", "LIMIT = 10"))
+    repo.write(support, helper.format(10))
+    repo.commit("raise the limit, and the expected value")
+    code, result, _ = gate(cli)
+    assert code == 1
+    assert result["metrics"]["test_files"] == (1 if uses else 2)
+    assert any(
+        "tests/test_rule.py::test_locked_at_the_limit passed on the baseline" in line
+        for line in rules(result)
+    )
