@@ -194,6 +194,7 @@ def _rerun(ctx: GateContext, sha: str, files: list[str]) -> tuple[Run, Run] | No
 
 def run(ctx: GateContext) -> GateResult:
     """Judge the change's edits to existing tests."""
+    pr = pull_request(ctx)  # first: an unreadable body is bad input even with nothing to judge
     sha = ctx.baseline.sha
     if sha is None:
         return GateResult(NAME, "skipped", reason="no baseline commit to take the tests from")
@@ -204,7 +205,6 @@ def run(ctx: GateContext) -> GateResult:
             f"no existing test, or support file a test uses, changed since {ctx.baseline.label}"
         )
         return GateResult(NAME, "skipped", reason=reason)
-    pr = pull_request(ctx)
     declarations, problems = parse_declarations(pr.body) if pr is not None else ([], [])
     findings = ctx.baseline_findings()
     findings += malformed_findings(problems)

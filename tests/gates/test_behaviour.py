@@ -308,3 +308,13 @@ def test_a_changed_helper_or_conftest_reruns_the_tests_it_serves(
         "tests/test_rule.py::test_locked_at_the_limit passed on the baseline" in line
         for line in rules(result)
     )
+
+
+def test_an_unreadable_body_is_bad_input_even_with_nothing_to_judge(
+    cli: CLI, shop: GitRepo
+) -> None:
+    code, result, err = gate(cli, "--body-file", str(shop.path / "missing.md"))
+    assert code == 2
+    assert result["status"] == "error"
+    assert "--body-file" in err
+    assert "missing.md: cannot read" in err
