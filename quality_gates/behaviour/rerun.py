@@ -83,7 +83,7 @@ def _run(args: list[str], tree: Path, env: dict[str, str], timeout: float) -> tu
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise InputError(
-            f"the re-run of {len(args)} test file(s) took over {timeout:.0f} s "
+            f"pytest on the re-run test files took over {timeout:.0f} s "
             "(tool.quality_gates.behaviour.timeout)"
         ) from None
     return process.returncode, output

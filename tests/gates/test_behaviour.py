@@ -318,3 +318,19 @@ def test_an_unreadable_body_is_bad_input_even_with_nothing_to_judge(
     assert result["status"] == "error"
     assert "--body-file" in err
     assert "missing.md: cannot read" in err
+
+
+def test_a_rerun_past_its_timeout_is_an_error(cli: CLI, shop: GitRepo) -> None:
+    """A hanging test stops the gate with a clear reason (exit 2), not a hung run."""
+    (shop.path / "pyproject.toml").write_text(
+        POLICY + "\n[tool.quality_gates.behaviour]\ntimeout = 2\n", encoding="utf-8"
+    )
+    shop.commit("a short timeout")
+    shop.git("update-ref", "refs/remotes/origin/main", "HEAD")
+    shop.write("shop/lockout.py", CODE + "\nimport time\n\ntime.sleep(60)\n")
+    shop.write(OLD, TESTS + "\n")
+    shop.commit("a slow import")
+    code, result, err = gate(cli)
+    assert code == 2
+    assert result["status"] == "error"
+    assert "pytest on the re-run test files took over 2 s" in err
