@@ -6,7 +6,7 @@ from typing import Literal
 
 #: The stages of the zoo's pipeline, in the order the reports show them. A patch is *blocked*
 #: by a stage that fails.
-STAGES: tuple[str, ...] = ("tests", "coverage", "api-compat", "incidents", "replay")
+STAGES: tuple[str, ...] = ("tests", "coverage", "api-compat", "incidents", "behaviour", "replay")
 
 #: Gates of the project that the zoo does not run per patch, and why (docs/bugzoo.md).
 NOT_RUN: dict[str, str] = {

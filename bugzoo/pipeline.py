@@ -88,7 +88,9 @@ def run_patch(spec: PatchSpec, repo: Path, base: str, settings: Settings) -> Pat
         with temporary_worktree(repo, base, spec.slug) as worktree:
             applied = apply_patch(worktree, spec.patch)
             commit_all(worktree, f"bugzoo: {spec.slug}\n\n{spec.title}")
-            stages = run_stages(StageContext(worktree, base, settings))
+            body = spec.patch.with_suffix(".md").resolve()
+            body_file = body if body.is_file() else None
+            stages = run_stages(StageContext(worktree, base, settings, body_file))
     except ZooInputError as exc:
         reason = f"could not set up the patch: {'; '.join(exc.problems)}"
         stages = tuple(StageResult(stage, "error", reason) for stage in settings.stages)

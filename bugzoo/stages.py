@@ -1,9 +1,10 @@
 """The pipeline's stages, each a command run in the patched worktree and its one-line result.
 
 - ``tests``: the selected tests (``tests/unit`` by default) under coverage, with a JUnit report,
-  as ``nox -s tests`` runs them; blocked when a test fails.
-- ``coverage``, ``api-compat``, ``incidents``, ``replay``: the ``quality-gates`` command of that
-  name against the baseline commit, read from its JSON report.
+  as ``nox -s tests`` runs them, importing the patched tree (also in the servers live suites
+  start); blocked when a test fails.
+- ``coverage``, ``api-compat``, ``incidents``, ``behaviour``, ``replay``: the ``quality-gates``
+  command of that name against the baseline commit, read from its JSON report.
 
 A stage that cannot judge (a timeout, bad input, a crash) is an ``error``, never a pass. The
 gates run with the interpreter running the zoo, from the worktree (``python -m``), so they see
@@ -66,6 +67,7 @@ class StageContext:
     worktree: Path
     base: str
     settings: Settings
+    body: Path | None = None  # the patch's pull-request body (``<slug>.md``), when it has one
 
     def run(self, args: Sequence[str], timeout: float, **env: str) -> proc.Completed:
         """Run ``args`` in the worktree, with a clean environment plus ``env``."""
@@ -99,6 +101,17 @@ def _error(stage: str, reason: str, seconds: float) -> StageResult:
     return StageResult(stage, "error", reason, seconds, _gate_dict(stage, "error", reason))
 
 
+def patched_imports(worktree: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``PYTHONPATH`` with the patched worktree first.
+
+    The zoo's interpreter has the main checkout installed (editable), and live suites start
+    their servers (``authsvc serve``, ``python -m uvicorn``) from other folders: without this
+    they would import the main checkout's code and judge the baseline, not the patch.
+    """
+    rest = environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(worktree), rest]))}
+
+
 def run_tests(ctx: StageContext) -> StageResult:
     """The selected tests under coverage (branch data for the coverage gate, JUnit for the
     incident gate), then ``coverage combine``; blocked when a test fails."""
@@ -106,6 +119,7 @@ def run_tests(ctx: StageContext) -> StageResult:
     env = {
         "COVERAGE_FILE": str(ctx.worktree / ".coverage"),
         "HYPOTHESIS_PROFILE": settings.environ.get("HYPOTHESIS_PROFILE", "dev"),
+        **patched_imports(ctx.worktree, settings.environ),
     }
     (ctx.worktree / "reports").mkdir(exist_ok=True)
     coverage = [settings.python, "-m", "coverage"]
@@ -224,14 +238,28 @@ def run_replay(ctx: StageContext) -> StageResult:
     return _quality_gate(ctx, "replay", args, settings.replay_timeout + 120, **env)
 
 
+def run_behaviour(ctx: StageContext) -> StageResult:
+    """The behaviour gate: the baseline's versions of the test files the patch edits, run on
+    the patched code; each test they catch must be declared in the patch's ``<slug>.md``. The
+    zoo has no reviewers, so approvals are not judged (``--min-approvals 0``)."""
+    args = ["--min-approvals", "0"]
+    if ctx.body is not None:
+        args += ["--body-file", str(ctx.body)]
+    return _quality_gate(ctx, "behaviour", args, ctx.settings.gate_timeout)
+
+
 RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
     "tests": run_tests,
     "coverage": run_coverage,
     "api-compat": run_api_compat,
     "incidents": run_incidents,
     "replay": run_replay,
+    "behaviour": run_behaviour,
 }
 
 #: Stages that read what an earlier one wrote run after it, in one lane; the lanes run side
 #: by side. ``coverage`` and ``incidents`` read the ``tests`` stage's data.
-LANES: tuple[tuple[str, ...], ...] = (("tests", "coverage", "incidents"), ("replay", "api-compat"))
+LANES: tuple[tuple[str, ...], ...] = (
+    ("tests", "coverage", "incidents"),
+    ("replay", "api-compat", "behaviour"),
+)

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from quality_gates import validate as v
+from quality_gates.behaviour.policy import SECTION_TYPES as BEHAVIOUR_SECTION_TYPES
+from quality_gates.behaviour.policy import SECTIONS as BEHAVIOUR_SECTIONS
+from quality_gates.behaviour.policy import BehaviourPolicy
 from quality_gates.errors import InputError
 from quality_gates.mutation.policy import SECTION_TYPES as MUTATION_SECTION_TYPES
 from quality_gates.mutation.policy import SECTIONS as MUTATION_SECTIONS
@@ -100,6 +103,7 @@ class Policy:
     replay: ReplayPolicy = field(default_factory=ReplayPolicy)
     canary: CanaryPolicy = field(default_factory=CanaryPolicy)
     mutation: MutationPolicy = field(default_factory=MutationPolicy)
+    behaviour: BehaviourPolicy = field(default_factory=BehaviourPolicy)
 
 
 def _as_is(raw: object) -> object:
@@ -154,6 +158,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, v.Converter]]] = {
     ),
     **DEPLOY_SECTIONS,
     **MUTATION_SECTIONS,
+    **BEHAVIOUR_SECTIONS,
 }
 _ITEM: dict[str, v.Converter] = {"id": v.text, "text": v.text, "paths": v.glob_list}
 
@@ -243,6 +248,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "incidents": IncidentsPolicy,
     **DEPLOY_SECTION_TYPES,
     **MUTATION_SECTION_TYPES,
+    **BEHAVIOUR_SECTION_TYPES,
 }
 
 

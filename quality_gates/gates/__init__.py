@@ -15,6 +15,7 @@ from typing import Protocol
 from quality_gates.context import GateContext
 from quality_gates.gates import (
     api_compat,
+    behaviour,
     canary,
     checklist,
     coverage,
@@ -43,12 +44,14 @@ _MODULES: tuple[Gate, ...] = (
     coverage,
     api_compat,
     incidents,
+    behaviour,
     mutation,
     replay,
     canary,
 )
 GATES: dict[str, Gate] = {gate.NAME: gate for gate in _MODULES}
 #: What ``run`` runs when the policy lists no ``gates``: the pre-merge gates that are cheap
-#: enough for every change. ``mutation`` and ``replay`` (minutes) and ``canary`` (a deploy-time
-#: monitor) are opt-in through the policy's ``gates`` or their own command.
+#: enough for every change. ``behaviour`` (it runs the changed test files twice), ``mutation``
+#: and ``replay`` (minutes) and ``canary`` (a deploy-time monitor) are opt-in through the
+#: policy's ``gates`` or their own command.
 DEFAULT_GATES: tuple[str, ...] = ("checklist", "coverage", "api-compat", "incidents")

@@ -18,6 +18,7 @@ from quality_gates.globs import matches
 from quality_gates.policy import ChecklistItem, override_dest
 from quality_gates.result import Finding, GateResult, MetricValue
 from quality_gates.review import template
+from quality_gates.review.declarations import malformed_findings, parse_declarations
 from quality_gates.review.markdown import ParsedBody, normalise, parse_body
 from quality_gates.review.pull_request import PullRequest, load_approvals, load_pull_request
 
@@ -34,6 +35,13 @@ def _count(text: str) -> int:
 
 def add_arguments(parser: argparse._ActionsContainer) -> None:
     """Options of the checklist gate."""
+    add_pull_request_arguments(parser)
+
+
+def add_pull_request_arguments(parser: argparse._ActionsContainer) -> None:
+    """The pull request's options, shared with the gates that read it (once per parser)."""
+    if "--body-file" in parser._option_string_actions:
+        return
     parser.add_argument("--body-file", metavar="PATH", help="the PR body (Markdown); '-' = stdin")
     parser.add_argument(
         "--event", metavar="PATH", help="event JSON or PR object (default: $GITHUB_EVENT_PATH)"
@@ -52,6 +60,19 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         dest=override_dest("checklist.min_approvals"),
         default=None,
         help="approvals needed from reviewers other than the author (policy: min_approvals)",
+    )
+
+
+def pull_request(ctx: GateContext) -> PullRequest | None:
+    """The pull request the options of :func:`add_pull_request_arguments` point at."""
+    args = ctx.args
+    return load_pull_request(
+        body_file=args.body_file,
+        event_file=args.event,
+        environ=ctx.environ,
+        stdin=ctx.stdin,
+        extra_labels=tuple(args.label),
+        author=args.author,
     )
 
 
@@ -144,16 +165,8 @@ def _exemption(ctx: GateContext, pr: PullRequest, parsed: ParsedBody) -> Finding
 
 def run(ctx: GateContext) -> GateResult:
     """Judge the pull request."""
-    args = ctx.args
     checklist = ctx.policy.checklist
-    pr = load_pull_request(
-        body_file=args.body_file,
-        event_file=args.event,
-        environ=ctx.environ,
-        stdin=ctx.stdin,
-        extra_labels=tuple(args.label),
-        author=args.author,
-    )
+    pr = pull_request(ctx)
     if pr is None:
         return GateResult(
             NAME,
@@ -203,6 +216,9 @@ def run(ctx: GateContext) -> GateResult:
         else:
             item_findings, ticked = _item_findings(required, parsed)
             findings += item_findings
+            # The behaviour gate matches declarations to what it finds; their form is judged
+            # here too, so a typo shows in the review checklist, where the author looks.
+            findings += malformed_findings(parse_declarations(pr.body)[1])
             metrics["ticked_items"] = ticked
         if need_tests and not any(_is_test(f, test_paths) and f.status != "D" for f in files):
             names = ", ".join(f.path for f in critical[:5]) + (" ..." if len(critical) > 5 else "")

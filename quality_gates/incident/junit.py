@@ -23,6 +23,26 @@ class Case:
     classname: str
     name: str
     outcome: Outcome
+    detail: str = ""  # the failure's message and the start of its report
+
+
+_DETAIL_LINES = 12
+
+
+def _detail(case: ET.Element) -> str:
+    problem = case.find("failure")
+    if problem is None:
+        problem = case.find("error")
+    if problem is None:
+        return ""
+    text = (problem.text or "").strip().splitlines()
+    # pytest's "E   " lines are the assertion and its explanation; else the report's end.
+    explained = [line[1:].strip() for line in text if line.startswith("E ")] or text[-4:]
+    lines: list[str] = []
+    for line in [*problem.get("message", "").splitlines(), *explained[:_DETAIL_LINES]]:
+        if line.strip() and line.strip() not in lines:
+            lines.append(line.strip())
+    return "\n".join(lines)
 
 
 def load_junit(path: Path, shown: str) -> list[Case]:
@@ -45,7 +65,7 @@ def load_junit(path: Path, shown: str) -> list[Case]:
             outcome = "failed"
         elif case.find("skipped") is not None:
             outcome = "skipped"
-        cases.append(Case(case.get("classname", ""), case.get("name", ""), outcome))
+        cases.append(Case(case.get("classname", ""), case.get("name", ""), outcome, _detail(case)))
     return cases
 
 

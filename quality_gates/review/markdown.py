@@ -65,10 +65,16 @@ def _strip_comments(text: str) -> str:
     return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
+def visible_lines(body: str) -> list[str]:
+    """The body's lines as a reader sees them: fenced code and HTML comments blanked (line
+    numbers kept); id comments become sentinels that :func:`parse_body` reads."""
+    lines = _strip_fences(body.replace("\r\n", "\n").split("\n"))
+    return _strip_comments("\n".join(lines)).split("\n")
+
+
 def parse_body(body: str) -> ParsedBody:
     """Find the tasks, the free prose and the exemption reason of a PR body."""
-    lines = _strip_fences(body.replace("\r\n", "\n").split("\n"))
-    lines = _strip_comments("\n".join(lines)).split("\n")
+    lines = visible_lines(body)
     tasks: list[Task] = []
     prose: list[str] = []
     reason = ""

@@ -89,6 +89,14 @@ def test_ticks_that_do_not_count(cli: CLI, critical_change: GitRepo, label: str,
     assert "threat-model" in result.out
 
 
+def test_a_malformed_behaviour_change_declaration_fails(cli: CLI, critical_change: GitRepo) -> None:
+    """The form of each declaration is judged with the items (the behaviour gate matches them)."""
+    text = TICKED + "\nbehaviour-change: the login test - it changed\n"
+    result = cli("checklist", "--body-file", body(critical_change, text))
+    assert result.code == 1
+    assert "line 8 of the body: behaviour-change needs a pytest node id" in result.out
+
+
 def test_struck_required_item_is_named_as_struck(cli: CLI, critical_change: GitRepo) -> None:
     text = "Prose.\n- [x] <!-- id:threat-model --> ~~Threat model reviewed~~\n"
     result = cli("checklist", "--body-file", body(critical_change, text))

@@ -110,7 +110,7 @@ def test_every_policy_problem_is_listed(cli: CLI, committed: GitRepo) -> None:
         "quality-gates: error: tool.quality_gates.critical_paths: expected a list of non-empty "
         'strings, got "authsvc/**"',
         "quality-gates: error: tool.quality_gates.gates: unknown gate 'mutants' (known: "
-        "checklist, coverage, api-compat, incidents, mutation, replay, canary)",
+        "checklist, coverage, api-compat, incidents, behaviour, mutation, replay, canary)",
         "quality-gates: error: tool.quality_gates.checklist.min_approvals: expected an integer "
         ">= 0, got -1",
         "quality-gates: error: tool.quality_gates.checklist.items[0].text: expected a non-empty "
