@@ -50,7 +50,7 @@ def test_reports_and_summary_of_a_blocked_update(tmp_path: Path) -> None:
     assert lines[-1] == "HTML report: demo/gate.html"
     assert any(line.startswith("  ✓ tests       BLOCKED") for line in lines)
     # The legend follows the gate lines and explains both markers they use.
-    legend = lines.index("Blocked by 2 of 5 gates: tests, replay.") - 2
+    legend = lines.index("Blocked by 2 of 6 gates: tests, replay.") - 2
     assert lines[legend].startswith("  (✓ the gate caught the update and blocks it; · it passed")
     assert lines[legend - 1].startswith("  ")
 
