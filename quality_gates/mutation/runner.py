@@ -54,6 +54,7 @@ class Settings:
     budget: float = 600.0
     seed: int = 0
     max_children: int = 0
+    all_diffs: bool = False  # the diffs of killed mutants too, to place them on their lines
 
 
 @dataclass
@@ -166,7 +167,10 @@ class _Session:
         self.rounds(names, stats, prepare.seconds)
         final = read_mutants(work)
         outcome.mutants = [final.get(name, mutants[name]) for name in names]
-        shown = [m for m in outcome.mutants if m.status not in (KILLED, NO_TESTS, NOT_CHECKED)]
+        hidden = (
+            (NO_TESTS, NOT_CHECKED) if self.settings.all_diffs else (KILLED, NO_TESTS, NOT_CHECKED)
+        )
+        shown = [m for m in outcome.mutants if m.status not in hidden]
         self.mutmut.progress.show(f"reading the diffs of {len(shown)} mutants", force=True)
         outcome.diffs = self.mutmut.diffs(shown)
 
