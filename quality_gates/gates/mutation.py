@@ -16,6 +16,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from quality_gates import validate as v
@@ -171,19 +172,21 @@ def run(ctx: GateContext) -> GateResult:
         budget=policy.time_budget_seconds,
         seed=policy.seed,
         max_children=policy.max_children,
-        all_diffs=policy.scope == "changed" and policy.judge == "change",
     )
+    touched = touched_lines(ctx.changes.diff_text) if policy.scope == "changed" else {}
+    lines = {path: text.splitlines() for path, text in sources.items()}
+    if policy.scope == "changed" and policy.judge == "change":
+        settings = replace(settings, first=focus.on_changed_lines(scope, lines, touched))
     progress = Progress.for_terminal(sys.stderr, ctx.environ)
     outcome = runner.run(ctx.repo, scope, settings, ctx.environ, progress)
     if not outcome.mutants and not outcome.failure:
         functions = len(scope.functions)
         reason = f"mutmut made no mutant of the {functions} function(s) in scope"
         return GateResult(NAME, "skipped", reason=reason, findings=findings + notes)
-    lines = {path: text.splitlines() for path, text in sources.items()}
     judged: focus.Focus | None = None
     debt: tuple[list[Finding], list[Table]] = ([], [])
-    if settings.all_diffs and not outcome.failure:
-        judged, debt = _focus(ctx, scope, outcome, sources, lines, settings, progress)
+    if settings.first is not None and not outcome.failure:
+        judged, debt = _focus(ctx, scope, outcome, sources, (lines, touched), settings, progress)
     verdict = judge(scope, outcome, accepted, lines, _rules(policy, today), focus=judged)
     metrics = verdict.metrics
     if policy.scope == "changed":
@@ -207,16 +210,23 @@ def _focus(  # noqa: PLR0917 - one private call site
     scope: Scope,
     outcome: runner.Outcome,
     sources: Mapping[str, str],
-    lines: Mapping[str, list[str]],
+    where: tuple[Mapping[str, list[str]], Mapping[str, set[int]]],
     settings: runner.Settings,
     progress: Progress,
 ) -> tuple[focus.Focus, tuple[list[Finding], list[Table]]]:
     """Which mutants judge the change; the survivors outside its lines meet their twins."""
+    lines, touched = where
     placed = focus.place(scope, outcome, lines)
-    inside, outside = focus.split(placed, touched_lines(ctx.changes.diff_text))
+    inside, outside = focus.split(placed, touched)
     twins = baseline.Twins()
     if outside and ctx.baseline.sha:
-        left = ctx.policy.mutation.time_budget_seconds - outcome.seconds
+        # The rest of the budget, but at least what preparing took twice (mutmut's stats and
+        # clean runs on the baseline, then the twins' run): an interrupted preparation
+        # compares nothing.
+        left = max(
+            ctx.policy.mutation.time_budget_seconds - outcome.seconds,
+            3 * outcome.prepare_seconds,
+        )
         try:
             twins = baseline.compare(
                 ctx.repo,

@@ -102,10 +102,12 @@ def compare(
             [sentinel], max_children=settings.max_children, deadline=deadline, label="baseline"
         )
         if read_stats(work) is None:
-            twins.notes.append(
-                "the baseline's tests could not be run under mutmut, so the survivors outside "
-                f"the changed lines were not compared ({' '.join(prepare.lines(1))})"
+            why = (
+                "the time left ran out while mutmut prepared the baseline"
+                if prepare.stopped
+                else f"the baseline's tests fail under mutmut: {' '.join(prepare.lines(1))}"
             )
+            twins.notes.append(f"the survivors outside the changed lines were not compared ({why})")
             twins.statuses = dict.fromkeys(twins.statuses, UNTESTED)
             return twins
         chosen = _match(mutmut, survivors, wanted, read_mutants(work))

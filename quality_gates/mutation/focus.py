@@ -15,7 +15,7 @@ survives is compared with its twin on the baseline (``baseline.py``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from quality_gates.mutation import results as r
@@ -73,17 +73,36 @@ def place(scope: Scope, outcome: Outcome, sources: Mapping[str, list[str]]) -> l
     return placed
 
 
+def on_changed_lines(
+    scope: Scope, sources: Mapping[str, list[str]], touched: Mapping[str, Iterable[int]]
+) -> Callable[[Mapping[str, str]], set[str]]:
+    """The runner's ``first``: from every mutant's diff, the names on the changed lines."""
+    functions = {function.mangled: function for function in scope.functions}
+
+    def first(diffs: Mapping[str, str]) -> set[str]:
+        outcome = Outcome("", diffs=dict(diffs))
+        outcome.mutants = [
+            r.Mutant(name, functions[name.partition("__mutmut_")[0]].path, None)
+            for name in diffs
+            if name.partition("__mutmut_")[0] in functions
+        ]
+        return split(place(scope, outcome, sources), touched, every=True)[0]
+
+    return first
+
+
 def split(
-    placed: Iterable[Placed], touched: Mapping[str, Iterable[int]]
+    placed: Iterable[Placed], touched: Mapping[str, Iterable[int]], *, every: bool = False
 ) -> tuple[set[str], list[Placed]]:
-    """The names on changed lines, and the survivors elsewhere (to compare with the baseline)."""
+    """The names on changed lines, and the survivors elsewhere (to compare with the baseline;
+    ``every``: all the others, whatever their status)."""
     lines = {path: set(numbers) for path, numbers in touched.items()}
     inside: set[str] = set()
     outside: list[Placed] = []
     for item in placed:
         if item.change is not None and lines.get(item.function.path, set()) & set(item.span):
             inside.add(item.mutant.name)
-        elif item.mutant.status in SURVIVING:
+        elif every or item.mutant.status in SURVIVING:
             outside.append(item)
     return inside, outside
 
