@@ -2,8 +2,9 @@
 
 - ``tests``: the selected tests (``tests/unit`` by default) under coverage, with a JUnit report,
   as ``nox -s tests`` runs them; blocked when a test fails.
-- ``coverage``, ``api-compat``, ``incidents``, ``replay``: the ``quality-gates`` command of that
-  name against the baseline commit, read from its JSON report.
+- ``coverage``, ``api-compat``, ``incidents``, ``replay``, ``mutation``: the ``quality-gates``
+  command of that name against the baseline commit, read from its JSON report. ``mutation``
+  runs only on the patches of ``Settings.mutation_slugs`` (a sample: ``bugzoo/sampling.py``).
 
 A stage that cannot judge (a timeout, bad input, a crash) is an ``error``, never a pass. The
 gates run with the interpreter running the zoo, from the worktree (``python -m``), so they see
@@ -47,6 +48,8 @@ class Settings:
     tests_timeout: float = 900.0
     gate_timeout: float = 300.0
     replay_timeout: float = 1200.0
+    mutation_budget: float = 180.0  # the gate's --mutation-budget, per patch
+    mutation_slugs: frozenset[str] = frozenset()  # the patches the mutation stage runs on
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
     def describe(self) -> dict[str, object]:
@@ -56,6 +59,8 @@ class Settings:
             "accounts": self.accounts,
             "legacy_costs": self.legacy_costs,
             "fast_hashing": self.fast_hashing,
+            "mutation_patches": len(self.mutation_slugs),
+            "mutation_budget": self.mutation_budget,
         }
 
 
@@ -66,6 +71,7 @@ class StageContext:
     worktree: Path
     base: str
     settings: Settings
+    slug: str = ""
 
     def run(self, args: Sequence[str], timeout: float, **env: str) -> proc.Completed:
         """Run ``args`` in the worktree, with a clean environment plus ``env``."""
@@ -224,14 +230,27 @@ def run_replay(ctx: StageContext) -> StageResult:
     return _quality_gate(ctx, "replay", args, settings.replay_timeout + 120, **env)
 
 
+def run_mutation(ctx: StageContext) -> StageResult:
+    """The mutation gate on the patch's change (judged against the baseline, the repository's
+    policy), with the zoo's per-patch budget; past it the gate samples its mutants."""
+    budget = ctx.settings.mutation_budget
+    # The budget covers the run; the baseline comparison may take up to three preparations more.
+    return _quality_gate(ctx, "mutation", ["--mutation-budget", f"{budget:g}"], 3 * budget + 300)
+
+
 RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
     "tests": run_tests,
     "coverage": run_coverage,
     "api-compat": run_api_compat,
     "incidents": run_incidents,
     "replay": run_replay,
+    "mutation": run_mutation,
 }
 
 #: Stages that read what an earlier one wrote run after it, in one lane; the lanes run side
 #: by side. ``coverage`` and ``incidents`` read the ``tests`` stage's data.
-LANES: tuple[tuple[str, ...], ...] = (("tests", "coverage", "incidents"), ("replay", "api-compat"))
+LANES: tuple[tuple[str, ...], ...] = (
+    ("tests", "coverage", "incidents"),
+    ("replay", "api-compat"),
+    ("mutation",),
+)
