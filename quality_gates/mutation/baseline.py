@@ -93,7 +93,12 @@ def compare(
     work = Path(tempfile.mkdtemp(prefix="qg-mutation-baseline-"))
     try:
         progress.show("baseline: exporting", force=True)
-        _export(repo, sha, work)
+        try:
+            _export(repo, sha, work)
+        except (OSError, subprocess.CalledProcessError, tarfile.TarError) as exc:
+            twins.notes.append(f"the baseline {sha[:7]} could not be exported: {exc}")
+            twins.statuses = dict.fromkeys(twins.statuses, UNTESTED)
+            return twins
         files = sorted({p for p in old_sources if old_sources[p]})
         wd.install_config(work, wd.config_for(work, files, settings.tests, settings.pytest_args))
         mutmut = Mutmut(settings.python, work, environ, progress)
