@@ -70,12 +70,15 @@ def test_a_weakened_test_fails_on_the_mutant_it_lets_live(repo: GitRepo) -> None
 def test_an_untested_branch_on_changed_lines_fails(repo: GitRepo) -> None:
     start(repo)
     guarded = OPS.replace(
-        "    return value\n", "    if value < -100:\n        return -100\n    return value\n"
+        "    return a + b\n", "    if a is None:\n        return 0\n    return a + b\n"
     )
     repo.write("calc/ops.py", guarded)
-    repo.commit("a floor nobody tests")
+    repo.commit("a branch nobody tests")
     result = judge(repo, threshold=80.0)
     assert result.status == "fail", result
     rows = next(t for t in result.tables if t.title == "surviving mutants").rows
-    assert {row[0] for row in rows} == {"calc/ops.py:11", "calc/ops.py:12"}
-    assert result.metrics["old_debt"] == 2
+    assert [(row[0], row[4]) for row in rows] == [("calc/ops.py:6", "return 1")]
+    # ``is not None`` on the new line is killed; ``a - b``, on a line the change left alone, is
+    # killed too but not scored.
+    assert (result.metrics["killed"], result.metrics["survived"]) == (1, 1)
+    assert result.metrics["old_debt"] == 0  # every other mutant of add is killed: no comparison
