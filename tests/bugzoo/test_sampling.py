@@ -7,6 +7,8 @@ from pathlib import Path
 from bugzoo.metadata import PatchSpec
 from bugzoo.names import Kind
 from bugzoo.sampling import mutable, mutation_sample
+from tests.bugzoo._zoo import Zoo
+from tests.gates._repo import CLI
 
 
 def _spec(tmp_path: Path, slug: str, kind: Kind, target: str) -> PatchSpec:
@@ -36,3 +38,10 @@ def test_only_patches_to_mutated_code_are_drawn(tmp_path: Path) -> None:
     drawn = {frozenset(mutation_sample(specs, f"commit{n}", 1)) for n in range(20)}
     assert len(drawn) > 1  # another commit, another sample
     assert mutation_sample(specs, "abc", 0) == frozenset()
+
+
+def test_a_bad_sample_size_is_a_usage_error(cli: CLI, zoo: Zoo) -> None:
+    zoo.add_benign()
+    result = cli("run", "--mutation-sample", "some")
+    assert result.code == 2
+    assert "expected a number of patches or 'all', got 'some'" in result.err
