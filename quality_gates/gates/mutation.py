@@ -218,8 +218,12 @@ def _focus(  # noqa: PLR0917 - one private call site
     lines, touched = where
     placed = focus.place(scope, outcome, lines)
     inside, outside = focus.split(placed, touched)
+    # Survivors on the changed lines meet their twins too: a moved line has one.
+    survivors = outside + [
+        p for p in placed if p.mutant.name in inside and p.mutant.status in focus.SURVIVING
+    ]
     twins = baseline.Twins()
-    if outside and ctx.baseline.sha:
+    if survivors and ctx.baseline.sha:
         # The rest of the budget, but at least what preparing took twice (mutmut's stats and
         # clean runs on the baseline, then the twins' run): an interrupted preparation
         # compares nothing.
@@ -231,7 +235,7 @@ def _focus(  # noqa: PLR0917 - one private call site
             twins = baseline.compare(
                 ctx.repo,
                 ctx.baseline.sha,
-                outside,
+                survivors,
                 changed=ctx.changes.files,
                 sources=sources,
                 settings=settings,
@@ -241,7 +245,7 @@ def _focus(  # noqa: PLR0917 - one private call site
             )
         finally:
             progress.done()
-    judged = focus.focus(inside, outside, twins.statuses, twins.notes)
+    judged = focus.focus(inside, survivors, twins.statuses, twins.notes)
     return judged, focus.report(judged, placed)
 
 

@@ -76,18 +76,20 @@ def compare(
     """Run the twins of ``survivors`` on the baseline ``sha``; ``sources``: the changed texts."""
     twins = Twins({item.mutant.name: NO_TWIN for item in survivors})
     old_path = {f.path: (f.old_path or f.path) for f in changed if f.status != "A"}
-    wanted: dict[str, str] = {}  # survivor -> its function's mangled name on the baseline
+    wanted: dict[str, tuple[str, str]] = {}  # survivor -> its file and function on the baseline
     old_sources: dict[str, str] = {}
+    sentinel = ""
     for item in survivors:
         path = old_path.get(item.function.path, item.function.path)
         if path not in old_sources:
             old_sources[path] = show_file(repo, sha, path) or ""
         old_functions = functions_in(old_sources[path], path)
-        name = counterpart(
-            item.function, sources[item.function.path], old_sources[path], old_functions
-        )
-        if name:
-            wanted[item.mutant.name] = name
+        if old_functions:  # "": a function new with the change (moved code is looked up by file)
+            name = counterpart(
+                item.function, sources[item.function.path], old_sources[path], old_functions
+            )
+            wanted[item.mutant.name] = (path, name)
+            sentinel = old_functions[0].prefix + "0"  # mutmut numbers from 1: matches nothing
     if not wanted:
         return twins
     work = Path(tempfile.mkdtemp(prefix="qg-mutation-baseline-"))
@@ -102,7 +104,6 @@ def compare(
         files = sorted({p for p in old_sources if old_sources[p]})
         wd.install_config(work, wd.config_for(work, files, settings.tests, settings.pytest_args))
         mutmut = Mutmut(settings.python, work, environ, progress)
-        sentinel = next(iter(wanted.values())) + "__mutmut_0"  # matches nothing
         prepare = mutmut.run(
             [sentinel], max_children=settings.max_children, deadline=deadline, label="baseline"
         )
@@ -136,30 +137,29 @@ def compare(
 def _match(
     mutmut: Mutmut,
     survivors: Sequence[Placed],
-    wanted: Mapping[str, str],
+    wanted: Mapping[str, tuple[str, str]],
     mutants: Mapping[str, Mutant],
 ) -> dict[str, str]:
-    """Survivor name -> its twin's name: same function, same line, same rewrite."""
-    functions = set(wanted.values())
-    candidates = [m for m in mutants.values() if m.function in functions]
-    pool: dict[tuple[str, str, str], list[str]] = {}
+    """Survivor name -> its twin's name: the same rewrite of the same line, in the same
+    function when it has a counterpart, else anywhere in its file (moved code)."""
+    files = {path for path, _ in wanted.values()}
+    candidates = [m for m in mutants.values() if m.path in files]
+    by_function: dict[tuple[str, str, str], list[str]] = {}
+    by_file: dict[tuple[str, str, str], list[str]] = {}
     for name, diff in sorted(mutmut.diffs(candidates).items()):
         change = parse(diff)
-        key = (
-            name.partition("__mutmut_")[0],
-            normalise(change.original),
-            normalise(change.mutated),
-        )
-        pool.setdefault(key, []).append(name)
+        text = (normalise(change.original), normalise(change.mutated))
+        by_function.setdefault((name.partition("__mutmut_")[0], *text), []).append(name)
+        by_file.setdefault((mutants[name].path, *text), []).append(name)
     chosen: dict[str, str] = {}
     for item in survivors:
         if item.mutant.name not in wanted or item.change is None:
             continue
-        key = (
-            wanted[item.mutant.name],
-            normalise(item.change.original),
-            normalise(item.change.mutated),
-        )
-        if pool.get(key):
-            chosen[item.mutant.name] = pool[key].pop(0)
+        path, function = wanted[item.mutant.name]
+        text = (normalise(item.change.original), normalise(item.change.mutated))
+        for pool in (by_function.get((function, *text), []), by_file.get((path, *text), [])):
+            twin = next((n for n in pool if n not in chosen.values()), None)
+            if twin is not None:
+                chosen[item.mutant.name] = twin
+                break
     return chosen

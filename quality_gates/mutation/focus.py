@@ -108,18 +108,25 @@ def split(
 
 
 def focus(
-    inside: set[str], outside: list[Placed], twins: Mapping[str, str], notes: list[str]
+    inside: set[str], survivors: list[Placed], twins: Mapping[str, str], notes: list[str]
 ) -> Focus:
-    """The focus, from the statuses of the outside survivors' twins on the baseline."""
+    """The focus, from the statuses of the survivors' twins on the baseline.
+
+    A survivor on a changed line has a twin only when its line is on the baseline as it is
+    (moved code: a refactor that moves a function's body): surviving there too, it is old debt
+    like one elsewhere. A line the change wrote has no twin and stays counted.
+    """
     counted, regressions = set(inside), set()
     debt: list[str] = []
     unresolved: list[str] = []
-    for item in outside:
+    for item in survivors:
         name, status = item.mutant.name, twins.get(item.mutant.name, UNTESTED)
         if status in SURVIVING:
             debt.append(name)
+            counted.discard(name)
         elif status == UNTESTED:
-            unresolved.append(name)
+            if name not in inside:
+                unresolved.append(name)
         else:  # killed on the baseline, or new with the change: judged like changed code
             counted.add(name)
             if status == r.KILLED:
@@ -149,8 +156,9 @@ def report(focus_: Focus, placed: Iterable[Placed]) -> tuple[list[Finding], list
         debt = [by_name[name] for name in focus_.debt]
         findings.append(
             Finding(
-                f"old debt: {len(debt)} surviving mutant(s) outside the changed lines also "
-                "survive on the baseline; they are listed, not judged (table 'old debt')",
+                f"old debt: {len(debt)} surviving mutant(s) on lines the change left alone "
+                "(or moved) also survive on the baseline; they are listed, not judged "
+                "(table 'old debt')",
                 severity="info",
                 rule_id="mutant-old-debt",
             )

@@ -44,7 +44,7 @@ def test_old_survivors_elsewhere_in_a_touched_function_are_debt_not_a_failure(
     assert (result.metrics["old_debt"], result.metrics["regressions"]) == (2, 0)
     debt = next(f for f in result.findings if f.rule_id == "mutant-old-debt")
     assert debt.severity == "info"
-    assert debt.message.startswith("old debt: 2 surviving mutant(s) outside the changed lines")
+    assert debt.message.startswith("old debt: 2 surviving mutant(s) on lines the change left")
     table = next(t for t in result.tables if t.title == "old debt")
     assert sorted(row[4] for row in table.rows) == ["if value > 101:", "if value >= 100:"]
     assert not [f for f in result.findings if f.rule_id == "mutant-survived"]
@@ -82,3 +82,20 @@ def test_an_untested_branch_on_changed_lines_fails(repo: GitRepo) -> None:
     # killed too but not scored.
     assert (result.metrics["killed"], result.metrics["survived"]) == (1, 1)
     assert result.metrics["old_debt"] == 0  # every other mutant of add is killed: no comparison
+
+
+def test_moved_code_keeps_its_old_survivors_as_debt(repo: GitRepo) -> None:
+    # cap's body moves into a new helper: git shows its lines as added, but each line is on
+    # main as it is, and its survivors survive there too (benign-refactor-token-checks).
+    start(repo)
+    moved = OPS.replace(
+        "def cap(value):\n",
+        "def cap(value):\n    return _capped(value)\n\n\ndef _capped(value):\n",
+    )
+    repo.write("calc/ops.py", moved)
+    repo.commit("cap's body in a helper")
+    result = judge(repo)
+    assert result.status == "pass", result
+    assert result.metrics["old_debt"] == 2
+    table = next(t for t in result.tables if t.title == "old debt")
+    assert {row[2] for row in table.rows} == {"calc.ops._capped"}

@@ -45,3 +45,9 @@ def test_mutants_on_changed_lines_count_and_survivors_elsewhere_meet_their_twins
     assert (name in new_code.counted, new_code.regressions) == (True, frozenset())
     unknown = focus.focus(inside, outside, {}, ["budget"])
     assert (unknown.unresolved, unknown.counted) == ((name,), frozenset(inside))
+    inside_survivor = _placed(1, 0, "def _stored_form(token):", "def _stored_form(token=1):")
+    moved = focus.focus({inside_survivor.mutant.name}, [inside_survivor], {}, [])
+    assert moved.counted == {inside_survivor.mutant.name}  # not compared: still judged
+    name = inside_survivor.mutant.name
+    moved = focus.focus({name}, [inside_survivor], {name: "survived"}, [])
+    assert (moved.counted, moved.debt) == (frozenset(), (name,))
