@@ -15,6 +15,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bugzoo import demo, matrix, proc
@@ -30,6 +31,7 @@ from bugzoo.results import (
     judge,
     run_from_dict,
 )
+from bugzoo.sampling import mutation_sample
 from bugzoo.stages import Settings
 from bugzoo.worktree import resolve_commit, top_level
 
@@ -59,6 +61,19 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def _sample(value: str) -> int | None:
+    """``all`` (None) or a number of patches (0 turns the mutation stage off)."""
+    if value == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of patches or 'all', got {value!r}")
     return number
 
 
@@ -117,6 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
     _pipeline_options(run, accounts=100)
     run.add_argument("--only", nargs="+", metavar="SLUG", default=[], help="only these patches")
+    run.add_argument(
+        "--mutation-sample",
+        type=_sample,
+        default=1,
+        metavar="N|all",
+        help="the mutation stage runs on N benign and N buggy patches whose change is in "
+        "mutated code, drawn with the baseline commit as seed, or on all of them (default: 1)",
+    )
+    run.add_argument(
+        "--mutation-budget",
+        type=_positive,
+        default=180,
+        metavar="SECONDS",
+        help="the mutation gate's time budget per patch (default: 180)",
+    )
     run.add_argument(
         "--jobs",
         type=_positive,
@@ -190,7 +220,13 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     repo, directory, base = _where(args)
     specs = load_zoo(directory, args.only)
     preflight(specs, repo, base)
-    settings = _settings(args)
+    settings = replace(
+        _settings(args),
+        mutation_budget=float(args.mutation_budget),
+        mutation_slugs=mutation_sample(specs, base, args.mutation_sample)
+        if "mutation" in args.stages
+        else frozenset(),
+    )
     print(
         f"bugzoo: {len(specs)} patches on {base[:12]}; stages {', '.join(settings.stages)}; "
         f"{args.jobs} at a time",

@@ -6,7 +6,7 @@ changes only when a verdict, a share or a run time does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bugzoo.names import NOT_RUN
 from bugzoo.pipeline import SYMBOLS
@@ -91,6 +91,18 @@ def _reasons(patches: Sequence[PatchResult]) -> list[str]:
     return lines
 
 
+def _mutation_line(settings: Mapping[str, object]) -> list[str]:
+    """How the mutation stage was sampled (results written before it had none)."""
+    if "mutation_patches" not in settings:
+        return []
+    return [
+        f"- mutation: on {settings['mutation_patches']} patches (- elsewhere), benign and buggy "
+        "ones whose change is in mutated code, sampled with the baseline commit as seed "
+        f"(`--mutation-sample`); budget {duration(float(str(settings.get('mutation_budget'))))} "
+        "a patch"
+    ]
+
+
 def render(run: ZooRun) -> str:
     """The catch matrix as Markdown."""
     verdict = judge(run)
@@ -117,6 +129,7 @@ def render(run: ZooRun) -> str:
         f"- tests: `{settings.get('tests', '')}` under coverage; replay: {replay}, {hashing}",
         f"- {count} patches in {duration(run.seconds)} ({each} a patch on average, "
         f"{settings.get('jobs', 1)} at a time); {duration(run.cpu_seconds)} of CPU time",
+        *_mutation_line(settings),
         f"- not run per patch: {not_run}",
         "",
     ]

@@ -6,11 +6,18 @@ from typing import Literal
 
 #: The stages of the zoo's pipeline, in the order the reports show them. A patch is *blocked*
 #: by a stage that fails.
-STAGES: tuple[str, ...] = ("tests", "coverage", "api-compat", "incidents", "behaviour", "replay")
+STAGES: tuple[str, ...] = (
+    "tests",
+    "coverage",
+    "api-compat",
+    "incidents",
+    "behaviour",
+    "replay",
+    "mutation",
+)
 
 #: Gates of the project that the zoo does not run per patch, and why (docs/bugzoo.md).
 NOT_RUN: dict[str, str] = {
-    "mutation": "mutmut takes minutes per patch; it judges the tests, not the update",
     "conformance": "about 50 s per patch on a live server; the replay covers its login paths",
     "checklist": "it reads a pull request's body and reviews, which a patch does not have",
 }

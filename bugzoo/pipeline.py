@@ -68,9 +68,9 @@ def _run_lane(ctx: StageContext, lane: Sequence[str]) -> list[StageResult]:
 
 def run_stages(ctx: StageContext) -> tuple[StageResult, ...]:
     """Every selected stage on the worktree, in the order of :data:`STAGES`."""
-    lanes = [
-        lane for lane in (tuple(s for s in ln if s in ctx.settings.stages) for ln in LANES) if lane
-    ]
+    settings = ctx.settings
+    wanted = [s for s in settings.stages if s != "mutation" or ctx.slug in settings.mutation_slugs]
+    lanes = [lane for lane in (tuple(s for s in ln if s in wanted) for ln in LANES) if lane]
     with ThreadPoolExecutor(max_workers=max(1, len(lanes))) as pool:
         futures = [pool.submit(_run_lane, ctx, lane) for lane in lanes]
         found = {result.stage: result for future in futures for result in future.result()}
@@ -90,7 +90,7 @@ def run_patch(spec: PatchSpec, repo: Path, base: str, settings: Settings) -> Pat
             commit_all(worktree, f"bugzoo: {spec.slug}\n\n{spec.title}")
             body = spec.patch.with_suffix(".md").resolve()
             body_file = body if body.is_file() else None
-            stages = run_stages(StageContext(worktree, base, settings, body_file))
+            stages = run_stages(StageContext(worktree, base, settings, body_file, spec.slug))
     except ZooInputError as exc:
         reason = f"could not set up the patch: {'; '.join(exc.problems)}"
         stages = tuple(StageResult(stage, "error", reason) for stage in settings.stages)

@@ -3,8 +3,10 @@
 - ``tests``: the selected tests (``tests/unit`` by default) under coverage, with a JUnit report,
   as ``nox -s tests`` runs them, importing the patched tree (also in the servers live suites
   start); blocked when a test fails.
-- ``coverage``, ``api-compat``, ``incidents``, ``behaviour``, ``replay``: the ``quality-gates``
-  command of that name against the baseline commit, read from its JSON report.
+- ``coverage``, ``api-compat``, ``incidents``, ``behaviour``, ``replay``, ``mutation``: the
+  ``quality-gates`` command of that name against the baseline commit, read from its JSON report.
+  ``mutation`` runs only on the patches of ``Settings.mutation_slugs`` (a sample:
+  ``bugzoo/sampling.py``).
 
 A stage that cannot judge (a timeout, bad input, a crash) is an ``error``, never a pass. The
 gates run with the interpreter running the zoo, from the worktree (``python -m``), so they see
@@ -48,6 +50,8 @@ class Settings:
     tests_timeout: float = 900.0
     gate_timeout: float = 300.0
     replay_timeout: float = 1200.0
+    mutation_budget: float = 180.0  # the gate's --mutation-budget, per patch
+    mutation_slugs: frozenset[str] = frozenset()  # the patches the mutation stage runs on
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
     def describe(self) -> dict[str, object]:
@@ -57,6 +61,8 @@ class Settings:
             "accounts": self.accounts,
             "legacy_costs": self.legacy_costs,
             "fast_hashing": self.fast_hashing,
+            "mutation_patches": len(self.mutation_slugs),
+            "mutation_budget": self.mutation_budget,
         }
 
 
@@ -68,6 +74,7 @@ class StageContext:
     base: str
     settings: Settings
     body: Path | None = None  # the patch's pull-request body (``<slug>.md``), when it has one
+    slug: str = ""
 
     def run(self, args: Sequence[str], timeout: float, **env: str) -> proc.Completed:
         """Run ``args`` in the worktree, with a clean environment plus ``env``."""
@@ -248,6 +255,14 @@ def run_behaviour(ctx: StageContext) -> StageResult:
     return _quality_gate(ctx, "behaviour", args, ctx.settings.gate_timeout)
 
 
+def run_mutation(ctx: StageContext) -> StageResult:
+    """The mutation gate on the patch's change (judged against the baseline, the repository's
+    policy), with the zoo's per-patch budget; past it the gate samples its mutants."""
+    budget = ctx.settings.mutation_budget
+    # The budget covers the run; the baseline comparison may take up to three preparations more.
+    return _quality_gate(ctx, "mutation", ["--mutation-budget", f"{budget:g}"], 3 * budget + 300)
+
+
 RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
     "tests": run_tests,
     "coverage": run_coverage,
@@ -255,6 +270,7 @@ RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
     "incidents": run_incidents,
     "replay": run_replay,
     "behaviour": run_behaviour,
+    "mutation": run_mutation,
 }
 
 #: Stages that read what an earlier one wrote run after it, in one lane; the lanes run side
@@ -262,4 +278,5 @@ RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
 LANES: tuple[tuple[str, ...], ...] = (
     ("tests", "coverage", "incidents"),
     ("replay", "api-compat", "behaviour"),
+    ("mutation",),
 )

@@ -14,22 +14,27 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from quality_gates import validate as v
 from quality_gates.context import GateContext
 from quality_gates.errors import InputError
 from quality_gates.git import list_files
-from quality_gates.mutation import runner
+from quality_gates.mutation import baseline, focus, runner
 from quality_gates.mutation.policy import MutationPolicy, children
 from quality_gates.mutation.progress import Progress
 from quality_gates.mutation.scope import Scope, candidate, changed_scope, full_scope, touched_lines
 from quality_gates.mutation.survivors import Accepted, load_survivors
 from quality_gates.mutation.verdict import Rules, judge
 from quality_gates.policy import override_dest
-from quality_gates.result import Finding, GateResult
+from quality_gates.result import Finding, GateResult, Table
 
 NAME = "mutation"
+#: Seconds the baseline comparison gets at least, even when the run used up the budget.
+MIN_COMPARE = 120.0
 HELP = "mutation testing (mutmut 3) of the critical functions the change touches"
 
 
@@ -143,6 +148,7 @@ def run(ctx: GateContext) -> GateResult:
         return GateResult(
             NAME, "skipped", reason="no critical_paths (or mutation.paths) in the policy"
         )
+    started = time.monotonic()
     today = dt.datetime.now(dt.UTC).date()
     survivors_path = ctx.path(policy.survivors) if policy.survivors else None
     accepted = (
@@ -167,25 +173,80 @@ def run(ctx: GateContext) -> GateResult:
         seed=policy.seed,
         max_children=policy.max_children,
     )
+    touched = touched_lines(ctx.changes.diff_text) if policy.scope == "changed" else {}
+    lines = {path: text.splitlines() for path, text in sources.items()}
+    if policy.scope == "changed" and policy.judge == "change":
+        settings = replace(settings, first=focus.on_changed_lines(scope, lines, touched))
     progress = Progress.for_terminal(sys.stderr, ctx.environ)
     outcome = runner.run(ctx.repo, scope, settings, ctx.environ, progress)
     if not outcome.mutants and not outcome.failure:
         functions = len(scope.functions)
         reason = f"mutmut made no mutant of the {functions} function(s) in scope"
         return GateResult(NAME, "skipped", reason=reason, findings=findings + notes)
-    lines = {path: text.splitlines() for path, text in sources.items()}
-    verdict = judge(scope, outcome, accepted, lines, _rules(policy, today))
+    judged: focus.Focus | None = None
+    debt: tuple[list[Finding], list[Table]] = ([], [])
+    if settings.first is not None and not outcome.failure:
+        judged, debt = _focus(ctx, scope, outcome, sources, (lines, touched), settings, progress)
+    verdict = judge(scope, outcome, accepted, lines, _rules(policy, today), focus=judged)
+    metrics = verdict.metrics
+    if policy.scope == "changed":
+        metrics = {"baseline": ctx.baseline.label, "judge": policy.judge, **metrics}
+    if judged is not None:
+        metrics.update(old_debt=len(judged.debt), regressions=len(judged.regressions))
+        metrics["seconds"] = round(time.monotonic() - started, 1)
     return GateResult(
         NAME,
         verdict.status,
         summary=verdict.summary,
         reason=verdict.reason,
-        findings=findings + verdict.findings + not_mutated,
-        metrics={"baseline": ctx.baseline.label, **verdict.metrics}
-        if policy.scope == "changed"
-        else verdict.metrics,
-        tables=verdict.tables,
+        findings=findings + verdict.findings + debt[0] + not_mutated,
+        metrics=metrics,
+        tables=verdict.tables + debt[1],
     )
+
+
+def _focus(  # noqa: PLR0917 - one private call site
+    ctx: GateContext,
+    scope: Scope,
+    outcome: runner.Outcome,
+    sources: Mapping[str, str],
+    where: tuple[Mapping[str, list[str]], Mapping[str, set[int]]],
+    settings: runner.Settings,
+    progress: Progress,
+) -> tuple[focus.Focus, tuple[list[Finding], list[Table]]]:
+    """Which mutants judge the change; the survivors outside its lines meet their twins."""
+    lines, touched = where
+    placed = focus.place(scope, outcome, lines)
+    inside, outside = focus.split(placed, touched)
+    # Survivors on the changed lines meet their twins too: a moved line has one.
+    survivors = outside + [
+        p for p in placed if p.mutant.name in inside and p.mutant.status in focus.SURVIVING
+    ]
+    twins = baseline.Twins()
+    if survivors and ctx.baseline.sha:
+        # The rest of the budget, but at least what preparing took twice (mutmut's stats and
+        # clean runs on the baseline, then the twins' run): an interrupted preparation
+        # compares nothing.
+        left = max(
+            ctx.policy.mutation.time_budget_seconds - outcome.seconds,
+            3 * outcome.prepare_seconds,
+        )
+        try:
+            twins = baseline.compare(
+                ctx.repo,
+                ctx.baseline.sha,
+                survivors,
+                changed=ctx.changes.files,
+                sources=sources,
+                settings=settings,
+                environ=ctx.environ,
+                progress=progress,
+                deadline=time.monotonic() + max(left, MIN_COMPARE),
+            )
+        finally:
+            progress.done()
+    judged = focus.focus(inside, survivors, twins.statuses, twins.notes)
+    return judged, focus.report(judged, placed)
 
 
 def _rules(policy: MutationPolicy, today: dt.date) -> Rules:

@@ -15,6 +15,7 @@ from quality_gates import validate as v
 
 KEYPATH = "tool.quality_gates.mutation"
 SCOPES = ("changed", "all")
+JUDGES = ("change", "function")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class MutationPolicy:
     python: str = ""
     max_children: int = 0
     scope: str = "changed"
+    judge: str = "change"
 
 
 def arguments(value: object) -> tuple[str, ...]:
@@ -65,6 +67,7 @@ FIELDS: dict[str, v.Converter] = {
     "python": v.string,
     "max_children": children,
     "scope": v.one_of(*SCOPES),
+    "judge": v.one_of(*JUDGES),
 }
 SECTIONS: dict[str, tuple[str, dict[str, v.Converter]]] = {"mutation": ("mutation", FIELDS)}
 SECTION_TYPES: dict[str, type[Any]] = {"mutation": MutationPolicy}

@@ -19,7 +19,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +54,9 @@ class Settings:
     budget: float = 600.0
     seed: int = 0
     max_children: int = 0
+    #: Judging the change: given every mutant's diff, the names to run first (the mutants on
+    #: the changed lines), so a sample spends the budget on what counts. None: a plain sample.
+    first: Callable[[Mapping[str, str]], set[str]] | None = None
 
 
 @dataclass
@@ -163,20 +166,30 @@ class _Session:
             outcome.log = prepare.lines()
             return
         names = sorted(mutants, key=natural)
-        self.rounds(names, stats, prepare.seconds)
+        first: set[str] = set()
+        if self.settings.first is not None:
+            self.mutmut.progress.show(f"reading the diffs of {len(names)} mutants", force=True)
+            outcome.diffs = self.mutmut.diffs([mutants[name] for name in names])
+            first = self.settings.first(outcome.diffs)
+        self.rounds(names, stats, prepare.seconds, first)
         final = read_mutants(work)
         outcome.mutants = [final.get(name, mutants[name]) for name in names]
-        shown = [m for m in outcome.mutants if m.status not in (KILLED, NO_TESTS, NOT_CHECKED)]
-        self.mutmut.progress.show(f"reading the diffs of {len(shown)} mutants", force=True)
-        outcome.diffs = self.mutmut.diffs(shown)
+        if self.settings.first is None:
+            shown = [m for m in outcome.mutants if m.status not in (KILLED, NO_TESTS, NOT_CHECKED)]
+            self.mutmut.progress.show(f"reading the diffs of {len(shown)} mutants", force=True)
+            outcome.diffs = self.mutmut.diffs(shown)
 
-    def rounds(self, names: list[str], stats: TestStats, prepare_seconds: float) -> None:
-        """Test ``names`` in rounds, as many as the budget allows (see the module docstring)."""
+    def rounds(
+        self, names: list[str], stats: TestStats, prepare_seconds: float, first: set[str]
+    ) -> None:
+        """Test ``names`` in rounds, as many as the budget allows (see the module docstring);
+        the ``first`` ones lead the shuffled order."""
         settings, outcome = self.settings, self.outcome
         function = {name: name.partition("__mutmut_")[0] for name in names}
         untestable = [n for n in names if not stats.tests_of(function[n])]  # cost nothing
         pending = [n for n in names if stats.tests_of(function[n])]
         random.Random(settings.seed).shuffle(pending)  # noqa: S311 - sampling, not secrecy
+        pending.sort(key=lambda name: name not in first)  # stable: each part stays shuffled
         children = settings.max_children or os.cpu_count() or 1
         cost = {n: stats.estimate(function[n]) + FORK_COST for n in pending}
         overhead = 0.75 * prepare_seconds  # listing + clean run + forced fail, until measured

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from quality_gates.mutation import results as r
+from quality_gates.mutation.focus import Focus
 from quality_gates.mutation.locate import Change, locate, parse
 from quality_gates.mutation.runner import Outcome
 from quality_gates.mutation.scope import Function, Scope
@@ -62,10 +63,17 @@ def judge(
     accepted: list[Accepted],
     sources: Mapping[str, list[str]],
     rules: Rules,
+    *,
+    focus: Focus | None = None,
 ) -> Verdict:
-    """The verdict on ``outcome``; ``sources`` holds each scope file's lines."""
+    """The verdict on ``outcome``; ``sources`` holds each scope file's lines.
+
+    With a ``focus`` (judging the change) only its counted mutants make the score and the
+    survivor findings; a regression (killed on the baseline, surviving now) fails outright.
+    """
     functions = {function.mangled: function for function in scope.functions}
     tested = [m for m in outcome.mutants if m.name not in outcome.untested]
+    counted = tested if focus is None else [m for m in tested if m.name in focus.counted]
     changes = {n: parse(d) for n, d in outcome.diffs.items()}
     live = [entry for entry in accepted if not entry.expired(rules.today)]
     accepting: dict[str, Accepted] = {}
@@ -77,10 +85,12 @@ def judge(
         )
         if mutant.status in _JUDGED_LATER and entry is not None:
             accepting[mutant.name] = entry
-    score = r.count(tested, set(accepting))
+    score = r.count(counted, set(accepting))
     expired = [entry for entry in accepted if entry.expired(rules.today)]
     below = score.percent is not None and score.percent < rules.threshold
-    failing = below or bool(expired)
+    regressions = sorted((focus.regressions if focus else set()) - set(accepting))
+    failing = below or bool(expired) or bool(regressions)
+    judged = {m.name for m in counted}
     verdict = Verdict("pass")
     rows: list[tuple[str, ...]] = []
     for mutant in tested:
@@ -100,12 +110,16 @@ def judge(
                     "survivor-accepted",
                 )
             )
+        elif mutant.status in _JUDGED_LATER and mutant.name not in judged:
+            continue  # old debt, or not compared with the baseline: the focus reports it
         elif mutant.status in _JUDGED_LATER or mutant.status in r.ERROR_STATUSES[1:]:
             severity: Severity = (
                 "error" if failing or mutant.status in r.ERROR_STATUSES else "warning"
             )
             rule = "mutant-" + mutant.status.replace(" ", "-")
             message = _message(mutant.status, function, mutant.name, change)
+            if mutant.name in regressions:
+                message = f"killed on the baseline, {message} since this change"
             verdict.findings.append(Finding(message, function.path, line, severity, rule))
             if mutant.status in _JUDGED_LATER:
                 rows.append(
@@ -138,6 +152,7 @@ def judge(
         accepting=accepting,
         expired=expired,
         below=below,
+        regressed=len(regressions),
         rules=rules,
         verdict=verdict,
     )
@@ -229,6 +244,7 @@ def _status(
     accepting: Mapping[str, Accepted],
     expired: list[Accepted],
     below: bool,
+    regressed: int,
     rules: Rules,
     verdict: Verdict,
 ) -> None:
@@ -263,6 +279,8 @@ def _status(
         verdict.summary = (
             f"score {score.percent:.2f}% {relation} {rules.threshold:g}% ({counts}{sample})"
         )
+    if regressed:
+        verdict.summary += f"; {regressed} survivor(s) that the baseline's tests killed"
     if expired:
         verdict.summary += (
             f"; {len(expired)} expired survivor entr{'y' if len(expired) == 1 else 'ies'}"
@@ -278,5 +296,5 @@ def _status(
         verdict.reason = (
             f"{sum(unjudged.values())} mutant(s) could not be judged ({parts}); {verdict.summary}"
         )
-    elif below or expired:
+    elif below or expired or regressed:
         verdict.status = "fail"

@@ -137,6 +137,8 @@ def zoo_run(*patches: PatchResult) -> ZooRun:
             "accounts": 100,
             "legacy_costs": "low",
             "fast_hashing": True,
+            "mutation_patches": 2,
+            "mutation_budget": 180.0,
             "jobs": 2,
         },
         patches=patches,

@@ -38,11 +38,12 @@ def test_reports_and_summary_of_a_blocked_update(tmp_path: Path) -> None:
     assert report["verdict"] == "failed"
     assert (tmp_path / "demo" / "demo.json").is_file()
     lines = demo.summary(result, written["html"], tmp_path)
-    counted = replace(result, stages=(*result.stages[:-1], _with_accounts(result.stages[-1])))
+    stages = tuple(_with_accounts(s) if s.stage == "replay" else s for s in result.stages)
+    counted = replace(result, stages=stages)
     assert "It would have locked out 51% of the 1000 replayed accounts: segment" in "\n".join(
         demo.summary(counted, written["html"], tmp_path)
     )
-    assert "Blocked by 2 of 6 gates: tests, replay." in lines
+    assert "Blocked by 2 of 7 gates: tests, replay." in lines
     assert (
         "It would have locked out 51%: segment legacy-pbkdf2 (100% of its accounts), "
         "also legacy-bcrypt." in lines
@@ -50,7 +51,7 @@ def test_reports_and_summary_of_a_blocked_update(tmp_path: Path) -> None:
     assert lines[-1] == "HTML report: demo/gate.html"
     assert any(line.startswith("  ✓ tests       BLOCKED") for line in lines)
     # The legend follows the gate lines and explains both markers they use.
-    legend = lines.index("Blocked by 2 of 6 gates: tests, replay.") - 2
+    legend = lines.index("Blocked by 2 of 7 gates: tests, replay.") - 2
     assert lines[legend].startswith("  (✓ the gate caught the update and blocks it; · it passed")
     assert lines[legend - 1].startswith("  ")
 

@@ -23,7 +23,7 @@ def test_every_problem_of_every_file_is_listed(cli: CLI, zoo: Zoo) -> None:
     patch = zoo.diff("app.py", "def greet():\n    return 'HELLO'\n")
     typo_meta = {k: v for k, v in BUG_META.items() if k != "expected_gates"}
     zoo.add("typo", patch, {**typo_meta, "expected_gate": ["tests"], "hits": 3})
-    zoo.add("gates", patch, {**BUG_META, "expected_gates": ["tests", "mutation", "lint"]})
+    zoo.add("gates", patch, {**BUG_META, "expected_gates": ["tests", "conformance", "lint"]})
     zoo.add("missing", patch, {"title": "No kind", "kind": "bug"})
     result = cli("check")
     assert result.code == 2
@@ -34,7 +34,7 @@ def test_every_problem_of_every_file_is_listed(cli: CLI, zoo: Zoo) -> None:
     assert any("hits: expected a string, got an integer" in line for line in typo)
     assert any("expected_gates: missing" in line for line in typo)
     gates = [line for line in lines if "gates.toml" in line]
-    assert any("unknown gate 'mutation' (mutmut takes minutes" in line for line in gates)
+    assert any("unknown gate 'conformance' (about 50 s per patch" in line for line in gates)
     assert any("unknown gate 'lint'" in line for line in gates)
     missing = [line for line in lines if "missing.toml" in line]
     assert {line.rsplit(": ", 2)[-2] for line in missing} >= {"bug_class", "hits", "share"}
@@ -105,8 +105,8 @@ def test_a_patch_that_does_not_apply_stops_the_run_before_it_starts(cli: CLI, zo
 
 
 def test_unknown_stage_names_are_usage_errors(cli: CLI, zoo: Zoo) -> None:
-    """--stages takes the zoo's stage names only; mutation says why it is not one."""
+    """--stages takes the zoo's stage names only; conformance says why it is not one."""
     zoo.add_benign()
-    result = cli("run", "--stages", "tests,mutation")
+    result = cli("run", "--stages", "tests,conformance")
     assert result.code == 2
-    assert "unknown gate name(s): mutation (mutmut takes minutes per patch" in result.err
+    assert "unknown gate name(s): conformance (about 50 s per patch" in result.err

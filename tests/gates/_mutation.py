@@ -58,3 +58,41 @@ def load_context(
         args=argparse.Namespace(**{f"policy:{k}": v for k, v in flags.items()}),
         environ=dict(os.environ if environ is None else environ),
     )
+
+
+# A small project for the gate's tests: ``add`` (its one mutant is killed) and ``cap``, whose
+# test never probes the boundary (``>`` -> ``>=`` and ``100`` -> ``101`` survive).
+OPS = '''\
+"""Arithmetic for the mutation gate's tests."""
+
+
+def add(a, b):
+    return a + b
+
+
+def cap(value):
+    if value > 100:
+        return 100
+    return value
+'''
+TESTS = """\
+from calc.ops import add, cap
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_cap():
+    assert cap(5) == 5
+    assert cap(500) == 100
+"""
+# pytest's plugin autoloading off in mutmut's runs (the project's tests need no plugin).
+ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def policy(python: str, extra: str = "") -> str:
+    return (
+        '[tool.quality_gates]\ncritical_paths = ["calc/**"]\n\n'
+        f'[tool.quality_gates.mutation]\npython = "{python}"\ntests = ["tests"]\n{extra}'
+    )

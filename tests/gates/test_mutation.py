@@ -9,7 +9,6 @@ runs (the project's tests need no plugin), which halves that.
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
@@ -18,35 +17,9 @@ from quality_gates.errors import InputError
 from quality_gates.gates import mutation as gate
 from quality_gates.result import GateResult, exit_code
 from quality_gates.runner import run_gate
-from tests.gates._mutation import load_context, require_mutmut
+from tests.gates._mutation import ENV, OPS, TESTS, load_context, policy, require_mutmut
 from tests.gates._repo import GitRepo
 
-OPS = '''\
-"""Arithmetic for the mutation gate's tests."""
-
-
-def add(a, b):
-    return a + b
-
-
-def cap(value):
-    if value > 100:
-        return 100
-    return value
-'''
-TESTS = """\
-from calc.ops import add, cap
-
-
-def test_add():
-    assert add(2, 3) == 5
-
-
-def test_cap():
-    assert cap(5) == 5
-    assert cap(500) == 100
-"""
-ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 ACCEPT = """\
 [[survivor]]
 function = "calc.ops.cap"
@@ -62,13 +35,6 @@ mutated = "if value > 101:"
 reason = "a boundary test is on its way"
 expires = {expires}
 """
-
-
-def policy(python: str, extra: str = "") -> str:
-    return (
-        '[tool.quality_gates]\ncritical_paths = ["calc/**"]\n\n'
-        f'[tool.quality_gates.mutation]\npython = "{python}"\ntests = ["tests"]\n{extra}'
-    )
 
 
 @pytest.fixture
@@ -99,10 +65,12 @@ def judge(repo: GitRepo, **overrides: object) -> GateResult:
 
 
 def test_survivors_fail_the_gate_with_their_diff_and_location(project: GitRepo) -> None:
-    result = judge(project)
+    # Whole functions: the survivors on lines the change left alone count too.
+    result = judge(project, judge="function")
     assert result.status == "fail", result
     assert result.summary == "score 50.00% < 100% (2 killed, 2 survived, 0 timeout)"
     assert result.metrics["functions"] == 2
+    assert "old_debt" not in result.metrics
     survivors = [f for f in result.findings if f.rule_id == "mutant-survived"]
     assert [(f.path, f.line, f.severity) for f in survivors] == [("calc/ops.py", 9, "error")] * 2
     assert "- if value > 100:\n        + if value >= 100:" in survivors[0].message
@@ -114,7 +82,7 @@ def test_survivors_fail_the_gate_with_their_diff_and_location(project: GitRepo) 
 
 def test_accepted_survivors_pass(project: GitRepo) -> None:
     project.write("mutation-survivors.toml", ACCEPT.format(expires="2999-12-31"))
-    result = judge(project)
+    result = judge(project, judge="function")
     assert result.status == "pass", result
     assert result.summary == "score 100.00% >= 100% (2 killed, 0 survived, 0 timeout, 2 accepted)"
     assert [f.rule_id for f in result.findings] == ["survivor-accepted"] * 2
@@ -122,7 +90,7 @@ def test_accepted_survivors_pass(project: GitRepo) -> None:
 
 def test_an_expired_entry_fails(project: GitRepo) -> None:
     project.write("mutation-survivors.toml", ACCEPT.format(expires="2020-01-31"))
-    result = judge(project)
+    result = judge(project, judge="function")
     assert result.status == "fail"
     rules = [f.rule_id for f in result.findings]
     assert rules.count("survivor-accepted") == 1
@@ -190,7 +158,7 @@ def test_past_the_budget_a_seeded_sample_is_judged(project: GitRepo) -> None:
         TESTS
         + "\n\ndef test_spread():\n    from calc.ops import spread\n\n    assert spread(0, 4)\n",
     )
-    result = judge(project, time_budget_seconds=1.0, threshold=0.0)
+    result = judge(project, time_budget_seconds=1.0, threshold=0.0, judge="function")
     assert result.metrics["sampled"] == 1, result
     assert result.metrics["mutants_tested"] == 20
     assert result.metrics["mutants"] == 76

@@ -27,6 +27,7 @@ def test_defaults_without_a_section(tmp_path: Path) -> None:
     policy = load_section(write(tmp_path, "[tool.quality_gates]\n"), {})
     assert policy.threshold == 100.0
     assert policy.scope == "changed"
+    assert policy.judge == "change"
     assert policy.survivors == "mutation-survivors.toml"
 
 
@@ -46,6 +47,7 @@ seed = 7
 python = "/opt/mutation-venv/bin/python"
 max_children = 1
 scope = "all"
+judge = "function"
 """,
     )
     policy = load_section(repo, {})
@@ -55,6 +57,7 @@ scope = "all"
     assert policy.threshold == 85.0
     assert policy.time_budget_seconds == 900.0
     assert (policy.seed, policy.max_children, policy.scope) == (7, 1, "all")
+    assert policy.judge == "function"
 
 
 def test_every_problem_is_listed_with_its_key_path(tmp_path: Path) -> None:
@@ -69,13 +72,14 @@ time_budget_seconds = 0
 seed = -1
 max_children = true
 scope = "some"
+judge = "lines"
 treshold = 90
 """,
     )
     with pytest.raises(InputError) as caught:
         load_section(repo, {})
     problems = caught.value.problems
-    assert len(problems) == 8
+    assert len(problems) == 9
     assert any(p.startswith("tool.quality_gates.mutation.paths: [0]") for p in problems)
     assert "tool.quality_gates.mutation.threshold: expected a number 0-100, got 101" in problems
     assert any(
@@ -85,6 +89,10 @@ treshold = 90
         'tool.quality_gates.mutation.treshold: unknown key (did you mean "threshold"?)' in problems
     )
     assert any(p.startswith("tool.quality_gates.mutation.scope: expected one of") for p in problems)
+    assert (
+        'tool.quality_gates.mutation.judge: expected one of "change", "function", got "lines"'
+        in problems
+    )
 
 
 def test_overrides_from_the_command_line(tmp_path: Path) -> None:

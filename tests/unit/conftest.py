@@ -18,9 +18,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from authsvc.app import create_app
+from authsvc.app import build_services, create_app
 from authsvc.clock import ManualClock
 from authsvc.config import Settings
+from authsvc.deps import Services
 from authsvc.store.db import Database, make_engine
 from authsvc.store.migrate import upgrade
 from authsvc.store.repository import Repository
@@ -85,6 +86,15 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 def clock() -> ManualClock:
     """A clock that only moves when a test says so."""
     return ManualClock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def services(settings: Settings, clock: ManualClock) -> Iterator[Services]:
+    """The service graph over the test database."""
+    built = build_services(settings, clock)
+    yield built
+    built.offload.shutdown()
+    built.repo.db.dispose()
 
 
 @pytest.fixture

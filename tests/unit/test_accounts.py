@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from authsvc.app import build_services
 from authsvc.clock import ManualClock
-from authsvc.config import Settings
 from authsvc.deps import Services
 from authsvc.security.hashing import make_pbkdf2_sha256
 from authsvc.services.outcomes import (
@@ -25,15 +23,6 @@ from tests.unit._helpers import metric_value
 pytestmark = pytest.mark.anyio
 
 PASSWORD = "a perfectly fine password"
-
-
-@pytest.fixture
-def services(settings: Settings, clock: ManualClock) -> Iterator[Services]:
-    """The service graph over the test database."""
-    built = build_services(settings, clock)
-    yield built
-    built.offload.shutdown()
-    built.repo.db.dispose()
 
 
 def _metrics(services: Services) -> str:

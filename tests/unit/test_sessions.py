@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +11,6 @@ from sqlalchemy import event
 
 from authsvc.app import build_services
 from authsvc.clock import ManualClock
-from authsvc.config import Settings
 from authsvc.deps import Services
 from authsvc.security.hashing import VerifyResult
 from authsvc.services.outcomes import LoginRefused, RefreshRefused, Unauthenticated
@@ -20,15 +19,6 @@ from tests.unit._helpers import metric_value
 pytestmark = pytest.mark.anyio
 
 PASSWORD = "a perfectly fine password"
-
-
-@pytest.fixture
-def services(settings: Settings, clock: ManualClock) -> Iterator[Services]:
-    """The service graph over the test database."""
-    built = build_services(settings, clock)
-    yield built
-    built.offload.shutdown()
-    built.repo.db.dispose()
 
 
 async def test_login_refresh_authenticate_logout(services: Services) -> None:

@@ -203,6 +203,13 @@ def test_unknown_or_missing_kid_is_rejected(service: TokenService) -> None:
     assert _reason(service, f"{odd_kid}.{payload}.c2ln") in {"malformed", "unknown_kid"}
 
 
+def test_a_signed_payload_that_is_not_json_is_malformed(service: TokenService) -> None:
+    """An error of PyJWT's that no reason names (here: a payload that is not JSON, correctly
+    signed) falls back to "malformed", never to no reason at all."""
+    token = jwt.api_jws.encode(b"not json", K1.secret, algorithm="HS256", headers={"kid": "k1"})
+    assert _reason(service, token) == "malformed"
+
+
 def test_key_rotation(clock: ManualClock) -> None:
     """Old tokens verify while the old key is listed, and fail once it is removed."""
     old_service = _service(clock, K1)
