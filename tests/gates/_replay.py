@@ -160,6 +160,14 @@ class Clone:
 
     def replay(self, cache: Path, *args: str) -> Outcome:
         """Run ``quality-gates replay`` on the clone; the JSON report is read back."""
+        return self._gates("replay", cache, *args)
+
+    def run(self, cache: Path, *args: str) -> Outcome:
+        """Run ``quality-gates run`` (the policy's gates, as ``nox -s gate`` ends): the
+        replay's result is read back, the exit code is the whole run's."""
+        return self._gates("run", cache, *args)
+
+    def _gates(self, command: str, cache: Path, *args: str) -> Outcome:
         report = self.path.parent / "replay.json"
         code = main(
             [
@@ -168,11 +176,12 @@ class Clone:
                 "--quiet",
                 "--report",
                 f"json={report}",
-                "replay",
+                command,
                 "--replay-cache",
                 str(cache),
                 *args,
             ]
         )
         document = json.loads(report.read_text(encoding="utf-8"))
-        return Outcome(code, document["gates"][0])
+        (replay,) = (gate for gate in document["gates"] if gate["gate"] == "replay")
+        return Outcome(code, replay)
