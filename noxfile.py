@@ -44,8 +44,15 @@ def _coverage_reports(session: nox.Session, *, append: bool) -> None:
     session.run("coverage", "report")
 
 
+#: pytest-xdist: one worker per core, work handed out by tests/conftest.py's scheduler (a folder
+#: that shares session-scoped servers, or a test module, at a time). Coverage follows the workers
+#: (``patch = ["subprocess"]``) and ``coverage combine`` merges their files; the controller
+#: writes the one JUnit report. ``-- -n 0`` turns it off.
+PARALLEL = ["--numprocesses", "auto"]
+
+
 def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
-    """Run the test suite under coverage and leave reports in ``reports/``."""
+    """Run the test suite under coverage, in parallel, and leave reports in ``reports/``."""
     # mutmut too: the mutation gate's own tests drive it, and `gate` runs the gate.
     _sync(session, "test", "mutation")
     REPORTS.mkdir(exist_ok=True)
@@ -53,7 +60,13 @@ def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
     session.run("coverage", "erase")
     session.run(
-        "coverage", "run", "-m", "pytest", f"--junitxml={REPORTS / 'junit.xml'}", *pytest_args
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"--junitxml={REPORTS / 'junit.xml'}",
+        *PARALLEL,
+        *pytest_args,
     )
     _coverage_reports(session, append=False)
 
@@ -150,10 +163,10 @@ GATE_REPORTS = [
 def gate(session: nox.Session) -> None:
     """The pre-merge gate: test suites and replay bars with coverage, every gate, one report.
 
-    Arguments after ``--`` go to ``quality-gates run`` (e.g. ``--body-file PR.md``).
+    The replay bars run in the same parallel pytest run as the suites, beside them on a worker
+    of their own. Arguments after ``--`` go to ``quality-gates run`` (``--body-file PR.md``).
     """
-    _tests_impl(session, ["--integration"])
-    _replay_bars_impl(session, [])
+    _tests_impl(session, ["--integration", "--replay-bars"])
     session.run("quality-gates", "run", *GATE_REPORTS, *session.posargs)
     session.log(f"gate report: {REPORTS / 'gate.html'}")
 
