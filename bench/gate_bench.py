@@ -5,8 +5,8 @@
     python bench/gate_bench.py --keep                # keep the temporary clone
 
 Each kind is one commit in a temporary clone of this repository's committed ``HEAD`` (the
-user's checkout is never touched), with the clone's ``origin/main`` set to ``HEAD`` so that the
-gates judge exactly that commit:
+user's checkout is never touched), with the clone's ``main`` and ``origin/main`` set to ``HEAD``
+so that the gates judge exactly that commit:
 
 - ``none``: a docs-only change (no critical path: the replay and mutation gates skip);
 - ``critical``: a one-line refactor of one critical function (``_verify_bcrypt``);
@@ -145,8 +145,11 @@ def prepare(workdir: Path, kind: str) -> Path:
     """A clone of ``HEAD`` with the change of ``kind`` committed; ``origin/main`` is ``HEAD``."""
     repo = workdir / kind
     _git(workdir, "clone", "--quiet", "--no-hardlinks", str(ROOT), kind)
-    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     _git(repo, "checkout", "--quiet", "-b", f"bench-{kind}")
+    # The baseline, under both names: the gates read origin/main, and the replay bars clone
+    # this clone, where it becomes their origin/main.
+    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    _git(repo, "update-ref", "refs/heads/main", "HEAD")
     message = KINDS[kind](repo)
     _git(repo, "add", "-A")
     _git(
