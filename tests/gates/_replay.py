@@ -141,6 +141,10 @@ class Clone:
         text = _without_replay_policy(pyproject.read_text(encoding="utf-8"))
         pyproject.write_text(text + POLICY.format(accounts=accounts), encoding="utf-8")
 
+    def baseline_here(self) -> None:
+        """Make the clone's ``origin/main`` its ``HEAD``: only later commits are the change."""
+        _git(self.path, "update-ref", "refs/remotes/origin/main", "HEAD")
+
     def patch(self, relative: str, old: str, new: str, message: str) -> None:
         """Replace ``old`` (which must occur exactly once) in a tracked file, and commit it."""
         target = self.path / relative

@@ -240,6 +240,7 @@ def test_the_pre_merge_gate_fails_a_candidate_that_breaks_a_legacy_segment(
 def test_the_pre_merge_gate_skips_the_replay_without_a_critical_change(
     clone: Clone, replay_cache: Path
 ) -> None:
+    clone.baseline_here()  # the branch under test may itself change critical paths
     (clone.path / "docs" / "replay.md").write_text("A docs-only change.\n", encoding="utf-8")
     clone.commit("docs/replay.md", "docs: a docs-only change")
     outcome = clone.run(replay_cache, *NEEDS_TEST_RUN)
