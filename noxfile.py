@@ -45,8 +45,15 @@ def _coverage_reports(session: nox.Session, *, append: bool) -> None:
     session.run("coverage", "report")
 
 
+#: pytest-xdist: one worker per core, work handed out by tests/conftest.py's scheduler (a folder
+#: that shares session-scoped servers, or a test module, at a time). Coverage follows the workers
+#: (``patch = ["subprocess"]``) and ``coverage combine`` merges their files; the controller
+#: writes the one JUnit report. ``-- -n 0`` turns it off.
+PARALLEL = ["--numprocesses", "auto"]
+
+
 def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
-    """Run the test suite under coverage and leave reports in ``reports/``."""
+    """Run the test suite under coverage, in parallel, and leave reports in ``reports/``."""
     # mutmut too: the mutation gate's own tests drive it, and `gate` runs the gate.
     _sync(session, "test", "mutation")
     REPORTS.mkdir(exist_ok=True)
@@ -54,10 +61,20 @@ def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
     session.run("coverage", "erase")
     session.run(
-        "coverage", "run", "-m", "pytest", f"--junitxml={REPORTS / 'junit.xml'}", *pytest_args
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"--junitxml={REPORTS / 'junit.xml'}",
+        *PARALLEL,
+        *pytest_args,
     )
     _coverage_reports(session, append=False)
 
+
+#: What ``tests`` and ``gate`` run: every suite (integration included) and the replay bars, in
+#: one parallel run, so the coverage gate judges the same data whichever session produced it.
+ALL_TESTS = ["--integration", "--replay-bars"]
 
 #: The replay gate's bars (tests/gates/test_replay_bars.py, test_replay_migration.py): opt-in,
 #: see tests/conftest.py.
@@ -67,8 +84,8 @@ REPLAY_BARS = ["--replay-bars", "-m", "replay_bars", "tests/gates"]
 def _replay_bars_impl(session: nox.Session, pytest_args: list[str]) -> None:
     """Run the replay bars under coverage and add their data to the last test run's.
 
-    Appended, not erased, so the coverage gate judges the same data whether the bars ran
-    inside one session (``gate``) or after ``nox -s tests`` (CI).
+    Appended, not erased, so ``nox -s tests -- --integration`` then ``nox -s replay-bars``
+    leaves the same data as ``nox -s tests`` alone, which runs both.
     """
     REPORTS.mkdir(exist_ok=True)
     session.env["COVERAGE_FILE"] = str(ROOT / ".coverage")
@@ -86,11 +103,13 @@ def _replay_bars_impl(session: nox.Session, pytest_args: list[str]) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run every test suite (unit, property, contract, gates, integration) with coverage.
+    """Run every test suite (unit, property, contract, gates, integration) and the replay
+    gate's bars, in parallel, with coverage: the results every gate session then reads.
 
-    The replay gate's bars are left to ``nox -s replay-bars`` (run it next to add them).
+    Arguments after ``--`` replace the defaults (e.g. ``tests/unit``, or ``--integration`` to
+    leave the bars out).
     """
-    _tests_impl(session, session.posargs or ["--integration"])
+    _tests_impl(session, session.posargs or ALL_TESTS)
 
 
 @nox.session(name="replay-bars", python=PYTHON, default=False)
@@ -188,10 +207,10 @@ GATE_REPORTS = [
 def gate(session: nox.Session) -> None:
     """The pre-merge gate: test suites and replay bars with coverage, every gate, one report.
 
-    Arguments after ``--`` go to ``quality-gates run`` (e.g. ``--body-file PR.md``).
+    The replay bars run in the same parallel pytest run as the suites, beside them on a worker
+    of their own. Arguments after ``--`` go to ``quality-gates run`` (``--body-file PR.md``).
     """
-    _tests_impl(session, ["--integration"])
-    _replay_bars_impl(session, [])
+    _tests_impl(session, ALL_TESTS)
     session.run("quality-gates", "run", *GATE_REPORTS, *session.posargs)
     session.log(f"gate report: {REPORTS / 'gate.html'}")
 
@@ -214,6 +233,7 @@ _gate_session("checklist", needs_tests=False)
 _gate_session("coverage", needs_tests=True)
 _gate_session("api-compat", needs_tests=False)
 _gate_session("incidents", needs_tests=True)
+_gate_session("behaviour", needs_tests=False)
 
 
 @nox.session(python=PYTHON, default=False, tags=["gates"])

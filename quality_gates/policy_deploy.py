@@ -34,6 +34,7 @@ class ReplayPolicy:
 
     profile: str = ""
     baseline: str = ""
+    paths: tuple[str, ...] = ()
     accounts: int = 1000
     seed: int = 0
     segments: tuple[tuple[str, float], ...] = ()
@@ -167,6 +168,7 @@ def fraction(value: object) -> float:
 REPLAY_FIELDS: dict[str, v.Converter] = {
     "profile": v.string,
     "baseline": v.string,
+    "paths": v.glob_list,
     "accounts": bounded_int(1, 1_000_000),
     "seed": v.non_negative_int,
     "segments": shares,

@@ -6,6 +6,11 @@ is an error, not a silently unmarked test.
 
 Two opt-ins skip, with the reason, what costs minutes: ``--integration`` (real servers and
 databases) and ``--replay-bars`` (the replay gate's bars, run by ``nox -s replay-bars``).
+
+Under pytest-xdist (``nox -s tests`` runs ``-n auto``), :class:`SharedServerScheduling` hands
+work out in units: a folder whose tests share session-scoped servers is one unit (one worker
+starts its PostgreSQL cluster and live services once, as without xdist), so are the replay
+bars (one environment cache), and every other test module is a unit. docs/testing.md says more.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Verbosity, settings
+from xdist.scheduler import LoadScopeScheduling
 
 KINDS = ("unit", "property", "contract", "integration", "gates", "conformance", "bugzoo")
+#: Kinds whose tests share session-scoped servers (live services, a PostgreSQL cluster).
+SHARED_SERVERS = ("contract", "integration", "conformance")
+#: The modules of tests marked ``replay_bars``; they share a session-scoped replay cache.
+REPLAY_BAR_MODULES = ("tests/gates/test_replay_bars.py", "tests/gates/test_replay_migration.py")
 TESTS_ROOT = Path(__file__).parent
 
 # Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (default: dev).
@@ -73,5 +83,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(getattr(pytest.mark, kind))
         if kind == "integration" and not run_integration:
             item.add_marker(skip_integration)
-        if not run_replay_bars and item.get_closest_marker("replay_bars") is not None:
-            item.add_marker(skip_replay_bars)
+        if item.get_closest_marker("replay_bars") is not None:
+            if f"tests/{relative.as_posix()}" not in REPLAY_BAR_MODULES:
+                raise pytest.UsageError(
+                    f"{relative}: a replay bar outside {REPLAY_BAR_MODULES} (tests/conftest.py)"
+                )
+            if not run_replay_bars:
+                item.add_marker(skip_replay_bars)
+
+
+class SharedServerScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
+    """pytest-xdist's scope scheduling, with this suite's units of work (see the docstring).
+
+    ``--dist loadgroup`` would do this with marks, but it renames node ids, which pytest 9.2
+    no longer allows (the marks are ignored); a scheduler sees only node ids, so it works on
+    the folder and module part of each id.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        parts = module.split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in SHARED_SERVERS:
+            return parts[1]
+        if module in REPLAY_BAR_MODULES:
+            return "replay_bars"
+        return module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> SharedServerScheduling:
+    """The scheduler of every parallel run of this suite."""
+    return SharedServerScheduling(config, log)

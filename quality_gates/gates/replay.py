@@ -17,10 +17,12 @@ from quality_gates import git
 from quality_gates import validate as v
 from quality_gates.context import GateContext
 from quality_gates.errors import InputError
+from quality_gates.globs import matches
 from quality_gates.policy import override_dest
 from quality_gates.policy_deploy import ReplayPolicy, bounded_int
 from quality_gates.profile import TargetProfile, load_profile
 from quality_gates.replay.launch import LaunchError
+from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
@@ -144,6 +146,36 @@ def _baseline(ctx: GateContext, policy: ReplayPolicy) -> tuple[str, list[Finding
     return baseline.sha, notes
 
 
+def _critical_change(ctx: GateContext, policy: ReplayPolicy) -> str | None:
+    """Why the replay is not needed (no changed file in its paths), or ``None`` to run it.
+
+    The same rule as the other gates: ``replay.paths`` when set, else the critical paths;
+    with neither, every change is replayed.
+    """
+    patterns = policy.paths or ctx.policy.critical_paths
+    if policy.mode == "aa" or not patterns:  # A/A measures noise: nothing has to change
+        return None
+    if any(matches(p, patterns) for f in ctx.changes.files for p in f.paths):
+        return None
+    return f"no critical change since {ctx.baseline.label}"
+
+
+def _what_was_replayed(policy: ReplayPolicy, commit: str, accounts: int) -> Finding:
+    """One line for the report: which versions, how many accounts, at which hashing costs."""
+    costs = COSTS["low" if policy.legacy_costs == "low" else "historical"]
+    pbkdf2 = "/".join(f"{n:,}" for n in costs.pbkdf2_iterations)
+    argon2 = ", ".join(f"m={a.memory_cost} KiB t={a.time_cost}" for a in costs.argon2)
+    overrides = ", ".join(f"{k}={v}" for k, v in policy.env if "{secret}" not in v)
+    return Finding(
+        f"replayed {accounts} accounts (seed {policy.seed}) on the baseline {commit[:12]} and "
+        f"the working tree, {policy.database}; legacy hashes at {policy.legacy_costs} costs "
+        f"(PBKDF2 {pbkdf2} iterations, bcrypt cost {costs.bcrypt_rounds}, argon2id {argon2})"
+        + (f"; both versions with {overrides}" if overrides else ""),
+        severity="info",
+        rule_id="replayed",
+    )
+
+
 def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) -> GateResult:
     if outcome.deploy_error:
         first = outcome.deploy_error.splitlines()[0]
@@ -170,7 +202,12 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
         first = outcome.rollback_error.splitlines()[0]
         summary = f"after a rollback, the baseline does not start on the candidate's data: {first}"
         findings.insert(0, Finding(outcome.rollback_error, severity="error", rule_id="rollback"))
-    metrics = {**verdict.metrics, "seconds": round(outcome.seconds, 1), "seed": policy.seed}
+    metrics = {
+        **verdict.metrics,
+        "seconds": round(outcome.seconds, 1),
+        "seed": policy.seed,
+        "legacy_costs": policy.legacy_costs,
+    }
     return GateResult(
         NAME,
         status,
@@ -196,7 +233,10 @@ def run(ctx: GateContext) -> GateResult:
         raise InputError(
             f"{policy.profile}: the replay needs a [launch] section to start each version"
         )
+    if (why_not := _critical_change(ctx, policy)) is not None:
+        return GateResult(NAME, "skipped", reason=why_not, findings=ctx.baseline_findings())
     commit, notes = _baseline(ctx, policy)
+    notes.insert(0, _what_was_replayed(policy, commit, policy.accounts))
     shares, skipped = _shares(policy, profile)
     secret = secrets.token_urlsafe(48)  # one per run, the same for every version it starts
     cache = ctx.path(policy.cache_dir) if policy.cache_dir else default_cache_dir(ctx.environ)

@@ -141,6 +141,10 @@ class Clone:
         text = _without_replay_policy(pyproject.read_text(encoding="utf-8"))
         pyproject.write_text(text + POLICY.format(accounts=accounts), encoding="utf-8")
 
+    def baseline_here(self) -> None:
+        """Make the clone's ``origin/main`` its ``HEAD``: only later commits are the change."""
+        _git(self.path, "update-ref", "refs/remotes/origin/main", "HEAD")
+
     def patch(self, relative: str, old: str, new: str, message: str) -> None:
         """Replace ``old`` (which must occur exactly once) in a tracked file, and commit it."""
         target = self.path / relative
@@ -160,6 +164,14 @@ class Clone:
 
     def replay(self, cache: Path, *args: str) -> Outcome:
         """Run ``quality-gates replay`` on the clone; the JSON report is read back."""
+        return self._gates("replay", cache, *args)
+
+    def run(self, cache: Path, *args: str) -> Outcome:
+        """Run ``quality-gates run`` (the policy's gates, as ``nox -s gate`` ends): the
+        replay's result is read back, the exit code is the whole run's."""
+        return self._gates("run", cache, *args)
+
+    def _gates(self, command: str, cache: Path, *args: str) -> Outcome:
         report = self.path.parent / "replay.json"
         code = main(
             [
@@ -168,11 +180,12 @@ class Clone:
                 "--quiet",
                 "--report",
                 f"json={report}",
-                "replay",
+                command,
                 "--replay-cache",
                 str(cache),
                 *args,
             ]
         )
         document = json.loads(report.read_text(encoding="utf-8"))
-        return Outcome(code, document["gates"][0])
+        (replay,) = (gate for gate in document["gates"] if gate["gate"] == "replay")
+        return Outcome(code, replay)

@@ -210,3 +210,40 @@ def test_a_candidate_that_does_not_start(clone: Clone, replay_cache: Path) -> No
     assert outcome.code == 1, outcome.summary
     assert outcome.summary.startswith("the candidate does not deploy on the baseline's data:")
     assert "ModuleNotFoundError" in outcome.result["findings"][0]["message"]
+
+
+#: The gates of `nox -s gate` that need its test run's results, or run mutmut (minutes): this
+#: module checks what the replay adds to the pre-merge gate, the others have their own tests.
+NEEDS_TEST_RUN = ("--skip", "coverage", "--skip", "incidents", "--skip", "mutation")
+
+
+def test_the_pre_merge_gate_fails_a_candidate_that_breaks_a_legacy_segment(
+    clone: Clone, replay_cache: Path
+) -> None:
+    """The repository's own policy puts the replay in `run`: a pull request that stops
+    verifying bcrypt fails the whole gate, and the report names the segment and what ran."""
+    clone.patch(
+        HASHING,
+        "            ok = _verify_bcrypt(stored, password)",
+        "            ok = False  # bcrypt is obsolete",
+        "hashing: stop verifying bcrypt",
+    )
+    outcome = clone.run(replay_cache, *NEEDS_TEST_RUN)
+    assert outcome.code == 1, outcome.summary
+    assert outcome.result["status"] == "fail"
+    assert "segment legacy-bcrypt" in outcome.summary
+    replayed = [f["message"] for f in outcome.result["findings"] if f["rule_id"] == "replayed"]
+    assert replayed, outcome.result["findings"]
+    assert replayed[0].startswith("replayed 60 accounts (seed 0) on the baseline ")
+
+
+def test_the_pre_merge_gate_skips_the_replay_without_a_critical_change(
+    clone: Clone, replay_cache: Path
+) -> None:
+    clone.baseline_here()  # the branch under test may itself change critical paths
+    (clone.path / "docs" / "replay.md").write_text("A docs-only change.\n", encoding="utf-8")
+    clone.commit("docs/replay.md", "docs: a docs-only change")
+    outcome = clone.run(replay_cache, *NEEDS_TEST_RUN)
+    assert outcome.code == 0, outcome.summary
+    assert outcome.result["status"] == "skipped"
+    assert outcome.summary.startswith("no critical change since merge base ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import tomllib
@@ -16,6 +17,7 @@ from quality_gates.policy import parse_policy
 from quality_gates.policy_deploy import ReplayPolicy
 from quality_gates.profile.parse import parse_profile
 from quality_gates.replay.databases import SqliteDatabases
+from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, ReplayOutcome
@@ -255,3 +257,70 @@ def test_a_version_that_does_not_start_fails_the_gate(
     assert result.summary.startswith(summary), result.summary
     assert result.findings[0].rule_id == rule
     assert result.findings[0].severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("policy", "changed", "runs"),
+    [
+        ('critical_paths = ["svc/**"]', "README.md", False),
+        ('critical_paths = ["svc/**"]', "svc/login.py", True),
+        (
+            'critical_paths = ["svc/**"]\n[tool.quality_gates.replay]\npaths = ["uv.lock"]',
+            "uv.lock",
+            True,
+        ),
+        (
+            'critical_paths = ["svc/**"]\n[tool.quality_gates.replay]\npaths = ["uv.lock"]',
+            "svc/login.py",
+            False,
+        ),
+        ("", "README.md", True),
+    ],
+)
+def test_the_replay_runs_only_for_a_critical_change(
+    cli: CLI, repo: GitRepo, tmp_path: Path, policy: str, changed: str, *, runs: bool
+) -> None:
+    """No change in the replay's paths (else the critical paths): skipped before any worktree
+    or environment is made. A run without a lock in the baseline shows that it went ahead."""
+    repo.write("pyproject.toml", f'[tool.quality_gates]\nbaseline = "main"\n{policy}\n')
+    repo.write("profile.toml", PROFILE)
+    repo.commit("base")
+    repo.git("branch", "-M", "main")
+    repo.git("checkout", "-q", "-b", "change")
+    repo.write(changed, "changed\n")
+    repo.git("add", changed)
+    repo.commit("change")
+    args = ["replay", "--profile", "profile.toml", "--replay-cache", str(tmp_path / "c")]
+    run = cli(*args)
+    if runs:
+        assert run.code == 2, run.out
+        assert "baseline: no uv.lock in" in run.err
+    else:
+        assert run.code == 0, run.err
+        assert "replay: skipped (no critical change since merge base " in run.out
+        assert not (tmp_path / "c").exists()
+    assert cli(*args, "--aa").code == 2  # A/A has nothing to compare: it always runs
+
+
+def test_the_pre_merge_population_keeps_every_legacy_cost_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """This repository's pre-merge replay is smaller than the default: every segment must still
+    try both e-mail spellings, and every historical cost a legacy system used must be among
+    the hashes its segment imports (a verifier that caps PBKDF2 iterations would go unseen)."""
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    policy = parse_policy(pyproject["tool"]["quality_gates"], KNOWN)
+    assert "replay" in policy.gates
+    assert policy.replay.legacy_costs == "historical"
+    population = Population(policy.replay.accounts, policy.replay.seed)
+    assert min(population.counts.values()) >= 4, population.counts
+    costs = COSTS["historical"]
+    # The iteration count is written in the hash: the digest itself need not be computed.
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *_args: bytes(32))
+    schemes = ("pbkdf2", "argon2-old")
+    hashes = [a.stored_hash("historical") for a in population if a.segment.scheme in schemes]
+    for iterations in costs.pbkdf2_iterations:
+        assert any(h.startswith(f"pbkdf2_sha256${iterations}$") for h in hashes), iterations
+    for params in costs.argon2:
+        setting = f"m={params.memory_cost},t={params.time_cost},p={params.parallelism}$"
+        assert any(setting in h for h in hashes), setting
