@@ -36,7 +36,9 @@ def _gate_section(result: GateResult) -> str:
         rule = f"[{escape(finding.rule_id)}] " if finding.rule_id else ""
         items.append(
             f'<li class="{escape(finding.severity)}"><b>{escape(finding.severity)}</b> '
-            f"{where}{rule}{escape(finding.message)}</li>"
+            f"{where}{rule}{escape(finding.message)}"
+            + (f"<pre>{escape(finding.evidence)}</pre>" if finding.evidence else "")
+            + "</li>"
         )
     metrics = "".join(
         f"<tr><td>{escape(key)}</td><td>{escape(str(value))}</td></tr>"
