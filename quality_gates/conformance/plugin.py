@@ -172,14 +172,14 @@ def _grade(
         return Check(name, property_id, "not-run" if not_run else "skipped", reason)
     if test_report.passed and test_report.when != "call":
         return None
+    log = item.stash.get(LOG_KEY, None)
+    status, reason = _failure(call) if test_report.failed else ("passed", "")
     try:
-        log = item.stash.get(LOG_KEY, None)
+        # The reason may quote what the target sent: masked like the evidence.
         evidence = log.render() if log is not None and log.exchanges else ""
+        reason = log.masker.mask(reason) if log is not None else reason
     except Exception as exc:  # noqa: BLE001 - a masking bug is this check's error, not a crash
         return Check(name, property_id, "error", f"evidence capture failed: {_describe(exc)}")
-    if test_report.passed:
-        return Check(name, property_id, "passed", "", evidence)
-    status, reason = _failure(call)
     return Check(name, property_id, status, reason, evidence)
 
 
@@ -187,7 +187,7 @@ def _failure(call: pytest.CallInfo[None]) -> tuple[CheckStatus, str]:
     """How a raised exception is graded: only an assertion is the target's violation."""
     exc = call.excinfo.value if call.excinfo is not None else None
     if call.when != "call" or not isinstance(exc, AssertionError):
-        return "error", _error_reason(call.when, exc)
+        return "error", error_reason(call.when, exc)
     reason = _headline(str(exc))
     unclaimed = grading.current().unclaimed
     if unclaimed:
@@ -196,7 +196,7 @@ def _failure(call: pytest.CallInfo[None]) -> tuple[CheckStatus, str]:
     return "failed", reason
 
 
-def _error_reason(when: str, exc: BaseException | None) -> str:
+def error_reason(when: str, exc: BaseException | None) -> str:
     """Why a check is an error: a broken step, a hook, the transport, or the suite itself."""
     if exc is None:  # pytest reports a failure without an exception only on internal trouble
         return "failed without an exception"
