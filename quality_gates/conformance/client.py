@@ -196,6 +196,10 @@ class TargetClient:
         """Mask ``value`` wherever it appears in the evidence."""
         self.log.masker.add(value, kind)
 
+    def public(self, value: str) -> None:
+        """``value`` is a well-known probe, not a secret: never mask it as text."""
+        self.log.masker.public(value)
+
     # --- endpoints ---------------------------------------------------------------------
 
     def endpoint(self, name: str) -> Endpoint:

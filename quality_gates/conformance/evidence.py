@@ -58,11 +58,27 @@ class Masker:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._public: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+
+    def public(self, value: str) -> None:
+        """Never mask ``value`` as text: a probe everyone knows (``password`` from a blocklist).
+
+        Masking it would turn the word "password" into a fingerprint all over the report. It is
+        still masked as the value of a field named like a password.
+        """
+        self._public.add(value)
+        if self._secrets.pop(value, None) is not None:
+            self._pattern = None
 
     def add(self, secret: str | None, kind: str = "secret") -> None:
         """Remember ``secret`` (too short a value would mask innocent text, so is ignored)."""
-        if secret and len(secret) >= _MIN_SECRET and secret not in self._secrets:
+        if (
+            secret
+            and len(secret) >= _MIN_SECRET
+            and secret not in self._secrets
+            and secret not in self._public
+        ):
             self._secrets[secret] = kind
             self._pattern = None
 

@@ -146,3 +146,12 @@ def test_cookie_and_set_cookie_values_are_masked_once() -> None:
     assert masker.mask_header("Cookie", "session-value-1") == expected
     set_cookie = masker.mask_header("Set-Cookie", "sid=session-value-1; HttpOnly")
     assert set_cookie == f"sid={expected}; HttpOnly"
+
+
+def test_public_probe_values_are_not_masked_as_text_but_still_as_fields() -> None:
+    masker = Masker()
+    masker.public("password")
+    masker.add("password", "password")
+    assert masker.mask("claims.password_blocklist") == "claims.password_blocklist"
+    body = masker.mask_body('{"password": "password"}', "application/json")
+    assert body == f'{{"password": "[masked#{fingerprint("password")}]"}}'

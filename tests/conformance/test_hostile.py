@@ -41,3 +41,14 @@ def test_a_target_that_closes_every_connection_is_one_clear_error(tmp_path: Path
     assert suite.exit_code == 2, suite.stderr
     (line,) = suite.stderr.splitlines()
     assert line.startswith(f"quality-gates: error: target unreachable: {url} (RemoteProtocolError")
+
+
+def test_deselected_checks_are_counted(tmp_path: Path) -> None:
+    profile = tmp_path / "hostile.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    with hostile_target() as url:
+        suite = run_suite(url, profile, {}, "-k", "test_logout or test_security_headers")
+    counts = suite.counts
+    assert len(suite.all_checks) == 3, suite.all_checks
+    assert counts["deselected"] >= 50, counts
+    assert f"{counts['deselected']} deselected" in suite.report["gates"][0]["summary"]
