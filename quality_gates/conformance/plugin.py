@@ -30,6 +30,7 @@ from quality_gates.conformance.report import Check, Run, as_result
 from quality_gates.conformance.target import Target, open_target, probe
 from quality_gates.errors import InputError
 from quality_gates.report import FORMATS, render
+from quality_gates.report.as_text import gate_line
 from quality_gates.result import GateResult
 
 MARKER = "auth_property"
@@ -153,7 +154,7 @@ class _Collector:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         result = self.config.stash[RESULT_KEY]
         terminalreporter.write_sep("=", "conformance")
-        terminalreporter.write_line(f"{result.gate}: {result.status} - {result.summary}")
+        terminalreporter.write_line(gate_line(result))
 
 
 def _grade(
