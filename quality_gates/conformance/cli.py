@@ -14,9 +14,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from quality_gates.conformance import properties
-from quality_gates.conformance.plugin import RESULT_KEY
 from quality_gates.conformance.target import open_target, probe
 from quality_gates.errors import InputError
 from quality_gates.result import GateResult
@@ -49,15 +49,23 @@ class _Plugin:
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
         self.result: GateResult | None = None
+        self.interrupted = False
+        self.stopped = ""  # the message of a pytest.exit() (e.g. the target went away)
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        """Called for ^C and for ``pytest.exit``; only the first is an interruption."""
+        self.interrupted = isinstance(excinfo.value, KeyboardInterrupt)
+        self.stopped = str(getattr(excinfo.value, "msg", ""))
 
     def pytest_runtest_logreport(self, report: object) -> None:
         if self.enabled and getattr(report, "when", "") == "call":
             sys.stderr.write(".")
             sys.stderr.flush()
 
-    def pytest_unconfigure(self, config: object) -> None:
-        stash = getattr(config, "stash", None)
-        self.result = stash.get(RESULT_KEY, None) if stash is not None else None
+    def pytest_unconfigure(self, config: Any) -> None:
+        from quality_gates.conformance.plugin import RESULT_KEY  # noqa: PLC0415 - needs pytest
+
+        self.result = config.stash.get(RESULT_KEY, None)
         if self.enabled:
             sys.stderr.write("\n")
 
@@ -65,7 +73,7 @@ class _Plugin:
 def run(args: argparse.Namespace) -> GateResult:
     """Run the suite. Bad input raises ``InputError``; a crash of pytest ``SuiteCrashedError``."""
     try:
-        import pytest  # noqa: PLC0415 - only this command needs it
+        import pytest  # noqa: PLC0415 - only this command needs it, and pytest is optional
     except ImportError:
         raise InputError("the conformance suite needs pytest: pip install pytest") from None
     target = open_target(args.url, args.profile)
@@ -85,8 +93,10 @@ def run(args: argparse.Namespace) -> GateResult:
     code = pytest.main(argv, plugins=[plugin])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         raise InputError(f"no conformance check matches -k {args.select!r}")
-    if code == pytest.ExitCode.INTERRUPTED and plugin.result is None:
+    if plugin.interrupted:
         raise KeyboardInterrupt
+    if plugin.stopped:  # the plugin's own exit 2: the target stopped answering before the run
+        raise InputError(plugin.stopped.removeprefix("conformance: "))
     if code == pytest.ExitCode.USAGE_ERROR:
         raise InputError(f"-k {args.select!r}: not a valid selection expression")
     if plugin.result is None:
