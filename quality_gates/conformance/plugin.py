@@ -145,7 +145,12 @@ class _Collector:
 
     def pytest_sessionfinish(self) -> None:
         self.target.connection.close()
-        result = as_result(self.run())
+        try:
+            result = as_result(self.run())
+        except Exception as exc:  # noqa: BLE001 - a bug here must still leave every report written
+            reason = f"internal error: could not build the report: {_describe(exc)}"
+            name = f"conformance {self.target.profile.name}"
+            result = GateResult(name, "error", reason=reason, internal=True)
         self.config.stash[RESULT_KEY] = result
         for fmt, path in self.specs:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,8 +61,9 @@ def test_setup_fails(broken):
 """
 
 
-def test_every_outcome_gets_its_status(tmp_path: Path) -> None:
-    (tmp_path / "test_checks.py").write_text(CHECKS, encoding="utf-8")
+def _run(tmp_path: Path, source: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run ``source`` as conformance checks against the hostile target; the JSON report's path."""
+    (tmp_path / "test_checks.py").write_text(source, encoding="utf-8")
     profile = tmp_path / "hostile.toml"
     profile.write_text(PROFILE, encoding="utf-8")
     report = tmp_path / "report.json"
@@ -79,9 +80,13 @@ def test_every_outcome_gets_its_status(tmp_path: Path) -> None:
             check=False,
         )
     assert report.is_file(), done.stdout[-2000:]
-    statuses = {
-        c["check"]: (c["status"], c["reason"]) for c in checks_of(json.loads(report.read_text()))
-    }
+    return done, report
+
+
+def test_every_outcome_gets_its_status(tmp_path: Path) -> None:
+    done, report = _run(tmp_path, CHECKS)
+    checks = checks_of(json.loads(report.read_text(encoding="utf-8")))
+    statuses = {check["check"]: (check["status"], check["reason"]) for check in checks}
     assert statuses == {
         "test_holds": ("passed", ""),
         "test_claimed_violation": ("failed", "token still works"),
@@ -99,3 +104,12 @@ def test_every_outcome_gets_its_status(tmp_path: Path) -> None:
         "test_setup_fails": ("error", "could not set up the check: ValueError: fixture broke"),
     }
     assert "* conformance hostile: failed (7 checks: 1 passed, 1 failed, 1 observed" in done.stdout
+
+
+def test_a_bug_building_the_report_still_writes_it(tmp_path: Path) -> None:
+    unknown = CHECKS.replace('@prop("27")', '@prop("99")')  # a failing check of no property
+    _, report = _run(tmp_path, unknown)
+    (gate,) = json.loads(report.read_text(encoding="utf-8"))["gates"]
+    assert (gate["status"], gate["internal"]) == ("error", True)
+    assert gate["reason"].startswith("internal error: could not build the report: KeyError")
+    assert gate["reason"].endswith("no property '99' in the catalogue\"")
