@@ -11,6 +11,8 @@ unreachable target, 3 a bug outside any check.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -47,7 +49,8 @@ class _Plugin:
     """Dots on stderr while the checks run (on a terminal only), and the run's result."""
 
     def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
+        self.stream = sys.stderr  # taken before pytest's own stderr is held back, see run()
+        self.enabled = self.stream.isatty()
         self.result: GateResult | None = None
         self.interrupted = False
         self.stopped = ""  # the message of a pytest.exit() (e.g. the target went away)
@@ -59,15 +62,15 @@ class _Plugin:
 
     def pytest_runtest_logreport(self, report: object) -> None:
         if self.enabled and getattr(report, "when", "") == "call":
-            sys.stderr.write(".")
-            sys.stderr.flush()
+            self.stream.write(".")
+            self.stream.flush()
 
     def pytest_unconfigure(self, config: Any) -> None:
         from quality_gates.conformance.plugin import RESULT_KEY  # noqa: PLC0415 - needs pytest
 
         self.result = config.stash.get(RESULT_KEY, None)
         if self.enabled:
-            sys.stderr.write("\n")
+            self.stream.write("\n")
 
 
 def run(args: argparse.Namespace) -> GateResult:
@@ -90,7 +93,16 @@ def run(args: argparse.Namespace) -> GateResult:
     if args.select:
         argv += ["-k", args.select]
     plugin = _Plugin()
-    code = pytest.main(argv, plugins=[plugin])
+    # pytest's own stderr lines (a bad -k, an exit message) are replaced by one clear line of
+    # ours below; anything else it says is passed on.
+    with contextlib.redirect_stderr(io.StringIO()) as held:
+        code = pytest.main(argv, plugins=[plugin])
+    bad_input = plugin.stopped or code in (
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    )
+    if not bad_input:
+        sys.stderr.write(held.getvalue())
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         raise InputError(f"no conformance check matches -k {args.select!r}")
     if plugin.interrupted:

@@ -43,11 +43,16 @@ def test_a_target_that_closes_every_connection_is_one_clear_error(tmp_path: Path
     assert line.startswith(f"quality-gates: error: target unreachable: {url} (RemoteProtocolError")
 
 
-def test_deselected_checks_are_counted(tmp_path: Path) -> None:
+def test_deselected_checks_are_counted_and_a_bad_selection_is_one_line(tmp_path: Path) -> None:
     profile = tmp_path / "hostile.toml"
     profile.write_text(PROFILE, encoding="utf-8")
     with hostile_target() as url:
         suite = run_suite(url, profile, {}, "-k", "test_logout or test_security_headers")
+        bad = run_suite(url, profile, {}, "-k", "not (")
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "quality-gates: error: -k 'not (': not a valid selection expression\n",
+    )
     counts = suite.counts
     assert len(suite.all_checks) == 3, suite.all_checks
     assert counts["deselected"] >= 50, counts
