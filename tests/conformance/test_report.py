@@ -101,3 +101,16 @@ def test_markdown_fences_evidence_with_backticks() -> None:
     text = render([as_result(Run("svc", (tricky,), 1))], "markdown")
     fences = re.findall(r"^ *(`{3,})$", text, re.MULTILINE)
     assert fences == ["````", "````"], text
+
+
+def test_html_shows_the_evidence_escaped_under_its_finding() -> None:
+    """The restyled page keeps each finding's evidence, as preformatted text, never as markup."""
+    hostile = Check("test_echo", "51", "failed", "echoed", '> POST /r\n< 400 <script>x</script>\n"')
+    page = render([as_result(Run("svc", (hostile,), 1))], "html")
+    item = re.search(r'<li class="error">.*?</li>', page, re.DOTALL)
+    assert item is not None, page
+    assert "<code>test_echo</code>" in item.group(0)
+    assert "<pre>&gt; POST /r\n&lt; 400 &lt;script&gt;x&lt;/script&gt;\n&quot;</pre>" in item.group(
+        0
+    )
+    assert "<script>" not in page
