@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from quality_gates import __version__, git
 from quality_gates.conformance import cli as conformance_cli
@@ -25,7 +26,7 @@ from quality_gates.policy import (
     overrides_from,
 )
 from quality_gates.report import FORMATS, render
-from quality_gates.report.as_text import verdict_line
+from quality_gates.report.as_text import gate_line, verdict_line
 from quality_gates.result import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -40,6 +41,23 @@ from quality_gates.subject import describe
 
 DESCRIPTION = "Pre-merge quality gates, driven by [tool.quality_gates] in pyproject.toml."
 EPILOG = "Exit codes: 0 passed, 1 a gate failed, 2 usage or bad input, 3 internal error."
+
+
+class _Command(Protocol):
+    """A command that judges something other than the repository (no git, no policy needed)."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add the command's own options."""
+
+    def run(self, args: argparse.Namespace) -> GateResult:
+        """Judge; raise ``InputError`` for bad input."""
+
+
+#: Such commands, by name; their result is reported like a gate's.
+STANDALONE: dict[str, _Command] = {conformance_cli.NAME: conformance_cli}
 
 
 def _report_spec(value: str) -> tuple[str, str]:
@@ -119,11 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
         # Optional: a gate with actions of its own (``canary watch``).
         if (add_subcommands := getattr(gate, "add_subcommands", None)) is not None:
             add_subcommands(sub, lambda parser: _global_options(parser, sub=True))
-    conformance = commands.add_parser(
-        conformance_cli.NAME, help=conformance_cli.HELP, description=conformance_cli.HELP
-    )
-    _global_options(conformance, sub=True)
-    conformance_cli.add_arguments(conformance)
+    for command in STANDALONE.values():
+        standalone = commands.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        _global_options(standalone, sub=True)
+        command.add_arguments(standalone)
     tpl = commands.add_parser(
         "template", help="write the pull-request template from the policy, or --check it"
     )
@@ -153,8 +170,12 @@ def _emit(
                 stream.write(render(results, fmt, subject))
         except OSError as exc:
             raise InputError(f"--report {fmt}={path}: cannot write: {exc.strerror}") from None
-    stdout = verdict_line(results) + "\n" if args.quiet else render(results, args.format, subject)
-    sys.stdout.write(stdout)
+    if not args.quiet:
+        sys.stdout.write(render(results, args.format, subject))
+    elif len(results) == 1:  # one gate: its own line says more than the tally of one
+        sys.stdout.write(gate_line(results[0]) + "\n")
+    else:
+        sys.stdout.write(verdict_line(results) + "\n")
     return exit_code(results)
 
 
@@ -162,8 +183,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     repo = Path(args.repo)
     if not repo.is_dir():
         raise InputError(f"--repo {repo}: not a directory")
-    if args.command == conformance_cli.NAME:
-        return conformance_cli.run(args)
+    if (command := STANDALONE.get(args.command)) is not None:
+        return _emit([command.run(args)], args)
     if args.command == "template":
         policy = _policy(args)
         text = template.render_template(policy)

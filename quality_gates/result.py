@@ -33,6 +33,8 @@ class Finding:
     line: int | None = None
     severity: Severity = "error"
     rule_id: str | None = None
+    evidence: str = ""
+    """Optional multi-line detail shown under the finding (e.g. the exchanges that decided it)."""
 
     @property
     def location(self) -> str:
@@ -97,7 +99,11 @@ class GateResult:
         unchanged.
         """
         data = asdict(self)
-        data["findings"] = [asdict(finding) for finding in self.findings]
+        # ``evidence`` appears only on findings that have some, so other gates' JSON is unchanged.
+        data["findings"] = [
+            {key: value for key, value in asdict(finding).items() if key != "evidence" or value}
+            for finding in self.findings
+        ]
         tables = data.pop("tables")
         if tables:
             data["tables"] = [table.to_dict() for table in self.tables]

@@ -1,10 +1,8 @@
 """The property catalogue: id, title, severity and sources of every property the suite knows.
 
-Transcribed from the project's reference catalogue (``shared/reference/auth-properties.md``);
-the abbreviations are its own: A4/A5 = OWASP ASVS 4.0.3/5.0.0, N3 = NIST SP 800-63B, CS-x = an
-OWASP cheat sheet, FU/DJ/KR/KC = the fastapi-users, Django, Kratos and Keycloak test suites.
-Each test names its property with ``@pytest.mark.auth_property("27")``; reports show the title
-and the sources from here.
+Each entry names the standards and test suites it comes from, abbreviated as listed in
+docs/conformance.md ("Properties"). Each test names its property with
+``@pytest.mark.auth_property("27")``; reports show the title and the sources from here.
 """
 
 from __future__ import annotations

@@ -196,6 +196,10 @@ class TargetClient:
         """Mask ``value`` wherever it appears in the evidence."""
         self.log.masker.add(value, kind)
 
+    def public(self, value: str) -> None:
+        """``value`` is a well-known probe, not a secret: never mask it as text."""
+        self.log.masker.public(value)
+
     # --- endpoints ---------------------------------------------------------------------
 
     def endpoint(self, name: str) -> Endpoint:
@@ -315,6 +319,18 @@ class TargetClient:
         return pair
 
 
+def json_of(response: httpx.Response) -> Any:
+    """The response's JSON, or ``None`` when it is not JSON a parser can read.
+
+    A hostile target can send JSON nested deeper than the parser's recursion limit: that is a
+    reply that is not usable JSON, not a crash of the suite.
+    """
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
 def _locate(response: httpx.Response, where: str | None) -> str | None:
     """The token at ``where`` (a dotted JSON path or ``cookie:NAME``) in ``response``."""
     if where is None:
@@ -322,10 +338,7 @@ def _locate(response: httpx.Response, where: str | None) -> str | None:
     if where.startswith("cookie:"):
         value = response.cookies.get(where.removeprefix("cookie:"))
         return value or None
-    try:
-        node: Any = response.json()
-    except ValueError:
-        return None
+    node = json_of(response)
     for part in where.split("."):
         if not isinstance(node, dict) or part not in node:
             return None

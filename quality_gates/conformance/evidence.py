@@ -5,11 +5,15 @@ the ones that decided its verdict (the last exchange when it marks none). Exchan
 while the test runs and masked only when rendered, so a token that first appears in a later
 response is still masked wherever it appeared earlier.
 
-Masking, in order: every secret the suite knows (passwords it sent, tokens it received) becomes
+Masking: every secret the suite knows (passwords it sent, tokens it received) becomes
 ``[kind#fingerprint]`` - a short SHA-256 prefix, so a reader can still see that two tokens are
-equal or different without seeing either; then anything that looks like a JWT; then the values
-of sensitive headers (``Authorization``, ``Cookie``, ``Set-Cookie``) and of body fields whose
-name says password, token or secret.
+equal or different without seeing either; so does anything that looks like a JWT, the values
+of sensitive headers (``Authorization``, ``Cookie``, ``Set-Cookie``) and of body, form and query
+fields whose name says password, token or secret. Each place is masked exactly once: one
+regular-expression pass replaces every known secret and JWT at the same time and steps over
+placeholders already written, so a secret inside a placeholder (the probe password
+``password`` in ``[password#...]``) is never masked again. Bodies that cannot be parsed (too
+deep, truncated, not UTF-8) are masked as text, field by field where they look like JSON.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ SHOWN_RESPONSE_HEADERS = (
 SENSITIVE_HEADERS = ("authorization", "cookie", "set-cookie")
 _SENSITIVE_KEY = re.compile(r"pass|token(?!_type)|secret|credential|hash", re.IGNORECASE)
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+#: What masking writes; never masked again.
+_PLACEHOLDER = re.compile(r"\[[a-z_]+#[0-9a-f]{8}\]")
+#: A JSON string field in text that did not parse (``"key": "value"``, escapes allowed).
+_JSON_FIELD = re.compile(r'"([^"\\]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _MIN_SECRET = 4
 
 
@@ -50,19 +58,45 @@ class Masker:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._public: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def public(self, value: str) -> None:
+        """Never mask ``value`` as text: a probe everyone knows (``password`` from a blocklist).
+
+        Masking it would turn the word "password" into a fingerprint all over the report. It is
+        still masked as the value of a field named like a password.
+        """
+        self._public.add(value)
+        if self._secrets.pop(value, None) is not None:
+            self._pattern = None
 
     def add(self, secret: str | None, kind: str = "secret") -> None:
         """Remember ``secret`` (too short a value would mask innocent text, so is ignored)."""
-        if secret and len(secret) >= _MIN_SECRET:
-            self._secrets.setdefault(secret, kind)
+        if (
+            secret
+            and len(secret) >= _MIN_SECRET
+            and secret not in self._secrets
+            and secret not in self._public
+        ):
+            self._secrets[secret] = kind
+            self._pattern = None
 
     def mask(self, text: str) -> str:
-        """``text`` with every known secret and JWT-looking string replaced."""
-        # Longest first, so a secret containing another is replaced whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, f"[{self._secrets[secret]}#{fingerprint(secret)}]")
-        return _JWT_LIKE.sub(lambda m: f"[jwt#{fingerprint(m.group(0))}]", text)
+        """``text`` with every known secret and JWT-looking string replaced, in one pass."""
+        if self._pattern is None:
+            # Placeholders first (kept as they are), then secrets longest first (a secret
+            # containing another is replaced whole), then JWTs.
+            secrets = sorted(self._secrets, key=len, reverse=True)
+            parts = [_PLACEHOLDER.pattern, *map(re.escape, secrets), _JWT_LIKE.pattern]
+            self._pattern = re.compile("|".join(f"(?:{part})" for part in parts))
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        if _PLACEHOLDER.fullmatch(found):
+            return found
+        return f"[{self._secrets.get(found, 'jwt')}#{fingerprint(found)}]"
 
     def mask_header(self, name: str, value: str) -> str:
         """A header value, fully masked when the header carries credentials."""
@@ -81,36 +115,55 @@ class Masker:
             )
         return self._opaque(value)
 
+    def mask_url(self, url: str) -> str:
+        """A path and query, sensitive or known-secret query values masked (decoded first)."""
+        path, sep, query = url.partition("?")
+        if not sep:
+            return self.mask(url)
+        return f"{self.mask(path)}?{self._mask_pairs(query)}"
+
     def mask_body(self, body: str, content_type: str) -> str:
         """A request or response body with sensitive fields masked, known secrets too."""
+        if "x-www-form-urlencoded" in content_type:
+            return self._mask_pairs(body)
         if "json" in content_type:
             try:
                 data = json.loads(body)
-            except ValueError:
-                return self.mask(body)
-            return self.mask(json.dumps(self._mask_value(data), ensure_ascii=False))
-        if "x-www-form-urlencoded" in content_type:
-            pairs = parse_qsl(body, keep_blank_values=True)
-            masked = [
-                (key, self._opaque(value) if _SENSITIVE_KEY.search(key) and value else value)
-                for key, value in pairs
-            ]
-            return self.mask("&".join(f"{key}={value}" for key, value in masked))
-        return self.mask(body)
+                return json.dumps(self._mask_value(data), ensure_ascii=False)
+            except (ValueError, RecursionError):
+                pass  # truncated, not JSON, or nested too deep for the parser: mask as text
+        return self.mask(_JSON_FIELD.sub(self._field, body))
+
+    def _mask_pairs(self, encoded: str) -> str:
+        pairs = parse_qsl(encoded, keep_blank_values=True)
+        # Values only: a field called ``password`` keeps its name when the password is "password".
+        return "&".join(f"{key}={self._mask_field(key, value)}" for key, value in pairs)
+
+    def _mask_field(self, key: str, value: str) -> str:
+        return self._opaque(value) if _SENSITIVE_KEY.search(key) and value else self.mask(value)
+
+    def _field(self, match: re.Match[str]) -> str:
+        """A ``"key": "value"`` pair seen in unparsed text, its value masked if the key is."""
+        key, value = match.group(1), match.group(2)
+        if not _SENSITIVE_KEY.search(key) or not value:
+            return match.group(0)
+        return f'"{key}": "{self._opaque(value)}"'
 
     def _mask_value(self, value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                key: self._opaque(item)
-                if _SENSITIVE_KEY.search(str(key)) and isinstance(item, str) and item
+                key: self._mask_field(str(key), item)
+                if isinstance(item, str)
                 else self._mask_value(item)
                 for key, item in value.items()
             }
         if isinstance(value, list):
             return [self._mask_value(item) for item in value]
-        return value
+        return self.mask(value) if isinstance(value, str) else value
 
     def _opaque(self, value: str) -> str:
+        if _PLACEHOLDER.fullmatch(value):
+            return value
         kind = self._secrets.get(value, "masked")
         return f"[{kind}#{fingerprint(value)}]"
 
@@ -141,7 +194,7 @@ class Exchange:
             for k, v in self.request_headers
             if k.lower() in ("authorization", "cookie", "origin")
         ]
-        request = f"> {self.method} {masker.mask(self.url)}"
+        request = f"> {self.method} {masker.mask_url(self.url)}"
         if auth:
             request += " [" + "; ".join(auth) + "]"
         if self.request_body:

@@ -102,8 +102,9 @@ class HookRunner:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise HookError(f"hooks.{name}: {exc}") from None
         if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip()[-500:]
-            raise HookError(f"hooks.{name} exited with {done.returncode}: {tail}")
+            # One line: the last thing the command said (a traceback's last line is its error).
+            lines = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
+            raise HookError(f"hooks.{name} exited with {done.returncode}: {lines[-1][-300:]}")
         return done.stdout
 
     def seed(self, accounts: Sequence[dict[str, object]]) -> None:

@@ -53,7 +53,7 @@ def decode(token: str) -> Jwt | None:
     try:
         header = json.loads(b64url_decode(parts[0]))
         payload = json.loads(b64url_decode(parts[1]))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(header, dict) or not isinstance(payload, dict) or "alg" not in header:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,10 +27,27 @@ class Target:
     hooks: HookRunner = field(init=False)
     seeded: dict[str, Account] = field(default_factory=dict)
     """Accounts created by the seed hook, by purpose (one batch per run)."""
+    disclaimed: frozenset[str] = field(init=False)
+    """Claims the profile sets to ``false`` explicitly: behaviours the service disowns."""
 
     def __post_init__(self) -> None:
         self.connection = Connection(self.profile, self.base_url)
         self.hooks = HookRunner(self.profile)
+        self.disclaimed = disclaimed_claims(self.profile.source)
+
+
+def disclaimed_claims(source: Path | None) -> frozenset[str]:
+    """The claims a profile file sets to ``false`` (the parsed model cannot tell unset from it)."""
+    if source is None:
+        return frozenset()
+    try:
+        document = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()  # the profile loaded a moment ago; nothing to disown if it vanished
+    claims = document.get("claims")
+    if not isinstance(claims, dict):
+        return frozenset()
+    return frozenset(name for name, value in claims.items() if value is False)
 
 
 def check_url(url: str) -> str:

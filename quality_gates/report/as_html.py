@@ -39,6 +39,8 @@ td,li,dd,p,summary,code{overflow-wrap:anywhere;word-break:break-word}
 .pass{color:#1a7f37}.fail{color:#cf222e}.error{color:#9a6700}.skipped{color:#57606a}
 .status,.gate{font-weight:600;white-space:nowrap}code{font-size:.9em}
 li.error{color:#cf222e}li.warning{color:#9a6700}li.info{color:#57606a}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;
+border-radius:6px;color:#1f2328;font-size:.85em}
 figure{margin:.5rem 0}svg{max-width:100%;height:auto}
 details{margin:.4rem 0 1rem}summary{cursor:pointer;color:#0969da}
 .sp{display:inline-block;width:.6em;height:.35em;margin:0 .06em;border:1.5px solid currentColor;
@@ -84,7 +86,10 @@ def _finding(finding: Finding) -> str:
     rule = f"[{text(finding.rule_id)}] " if finding.rule_id else ""
     return (
         f'<li class="{escape(finding.severity)}"><b>{escape(finding.severity)}</b> '
-        f"{where}{rule}{text(finding.message)}</li>"
+        f"{where}{rule}{text(finding.message)}"
+        # The exchanges that decided it (conformance evidence), kept as written, wrapped.
+        + (f"<pre>{text(finding.evidence)}</pre>" if finding.evidence else "")
+        + "</li>"
     )
 
 

@@ -24,7 +24,10 @@ def render(results: Sequence[GateResult]) -> str:
     )
     for result in results:
         case = ET.SubElement(suite, "testcase", classname="quality_gates", name=result.gate)
-        body = "\n".join(finding_line(finding) for finding in result.findings)
+        body = "\n".join(
+            "\n".join([finding_line(finding), *finding.evidence.splitlines()])
+            for finding in result.findings
+        )
         tag = {"fail": "failure", "error": "error", "skipped": "skipped"}.get(result.status)
         if tag is not None:
             element = ET.SubElement(case, tag, message=result.detail)

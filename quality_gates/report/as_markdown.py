@@ -21,7 +21,14 @@ def _finding(finding: Finding) -> str:
     location = finding.location.replace("`", "'")
     where = f"`{location}` " if location else ""
     rule = f"[{escape(finding.rule_id)}] " if finding.rule_id else ""
-    return f"- **{finding.severity}** {where}{rule}{escape(finding.message)}"
+    line = f"- **{finding.severity}** {where}{rule}{escape(finding.message)}"
+    if not finding.evidence:
+        return line
+    # Indented under the item; a fence longer than any backtick run inside cannot be closed early.
+    longest = max((len(run) for run in re.findall("`+", finding.evidence)), default=0)
+    fence = "`" * max(3, longest + 1)
+    block = [fence, *finding.evidence.splitlines(), fence]
+    return "\n".join([line, *("  " + text for text in block)])
 
 
 def _table(gate: str, table: Table) -> list[str]:

@@ -57,6 +57,7 @@ def render(results: Sequence[GateResult]) -> str:
         lines.append(gate_line(result))
         for finding in result.findings[:MAX_FINDINGS]:
             lines.append("    " + finding_line(finding))
+            lines += ["        " + line for line in finding.evidence.splitlines()]
         if (extra := len(result.findings) - MAX_FINDINGS) > 0:
             lines.append(f"    ... and {extra} more (see the JSON report)")
         for table in result.tables:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quality_gates.conformance.report import checks_of
 from quality_gates.profile import Launch
 from quality_gates.replay.launch import Server
 from quality_gates.replay.launch import start_server as launch_server
@@ -33,6 +34,10 @@ SUITE_TIMEOUT = 240.0
 FASTAPI_USERS_ARGON2 = "19456,2,1"
 
 
+#: A property's status is the worst of its checks'.
+_RANK = ("failed", "error", "observed", "passed", "not-run", "skipped")
+
+
 @dataclass
 class Suite:
     """One finished conformance run."""
@@ -42,13 +47,23 @@ class Suite:
     stdout: str
     stderr: str
 
-    def checks(self, property_id: str) -> list[dict[str, Any]]:
+    @property
+    def counts(self) -> dict[str, int]:
+        """Checks per status (the gate's metrics)."""
+        return {k: int(v) for k, v in self.report["gates"][0]["metrics"].items()}
+
+    @property
+    def all_checks(self) -> list[dict[str, str]]:
+        """Every check: check, property, status, reason, evidence."""
+        return checks_of(self.report) if self.report else []
+
+    def checks(self, property_id: str) -> list[dict[str, str]]:
         """The checks of one property."""
-        return [c for c in self.report["checks"] if c["property_id"] == property_id]
+        return [c for c in self.all_checks if c["property"] == property_id]
 
     def status(self, property_id: str) -> str:
         """The property's status (the worst of its checks)."""
-        return str(self.report["properties"][property_id])
+        return min((c["status"] for c in self.checks(property_id)), key=_RANK.index)
 
 
 def start_authsvc(workdir: Path) -> tuple[LiveServer, dict[str, str]]:

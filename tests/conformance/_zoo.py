@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quality_gates.conformance.report import checks_of
 from quality_gates.profile import load_profile
 from quality_gates.replay.launch import Server, start_server
 from tests.conformance._targets import ROOT
@@ -68,44 +69,23 @@ def start_zoo(workdir: Path, defects: Sequence[str] = ()) -> Iterator[Zoo]:
         server.stop()
 
 
-#: Today's status words, and the names the merged report may use for a check's fields.
-_WORDS = {"pass": "passed", "fail": "failed"}
-_FIELDS = {
-    "name": ("test", "check", "name"),
-    "property": ("property_id", "property"),
-    "message": ("message", "reason"),
-}
-
-
-def _field(check: dict[str, Any], name: str) -> str:
-    return next((str(check[key]) for key in _FIELDS[name] if key in check), "")
-
-
 @dataclass(frozen=True)
 class Verdicts:
     """What a conformance report says, check by check: the zoo's only reader of its JSON.
 
-    ``checks`` holds ``(check name, property id, status, message)``, with status one of
-    passed/failed/observed/error/skipped/not-run (today's pass/fail are translated here);
-    ``text`` is the whole report, for findings that belong to no single check.
+    ``checks`` holds ``(check name, property id, status, reason)``, with status one of
+    passed/failed/observed/error/skipped/not-run, read from the framework's ``quality-gates/1``
+    document by ``checks_of``.
     """
 
     checks: tuple[tuple[str, str, str, str], ...]
-    text: str = ""
 
     @classmethod
     def of(cls, report: dict[str, Any]) -> Verdicts:
-        """Read a ``quality-gates conformance`` JSON report."""
-        checks = tuple(
-            (
-                _field(check, "name"),
-                _field(check, "property"),
-                _WORDS.get(str(check["status"]), str(check["status"])),
-                _field(check, "message"),
-            )
-            for check in report.get("checks", [])
-        )
-        return cls(checks, json.dumps(report, ensure_ascii=False))
+        """Read a ``quality-gates conformance`` JSON report (empty when none was written)."""
+        rows = checks_of(report) if report.get("gates") else []
+        checks = tuple((c["check"], c["property"], c["status"], c["reason"]) for c in rows)
+        return cls(checks)
 
     def with_status(self, *statuses: str) -> list[tuple[str, str, str, str]]:
         """The checks whose status is one of ``statuses``."""
@@ -114,10 +94,6 @@ class Verdicts:
     def flagged(self) -> set[str]:
         """The property ids with a failed or observed check: what the run found."""
         return {check[1] for check in self.with_status("failed", "observed")}
-
-    def mentions(self, text: str) -> bool:
-        """Whether the report says ``text`` anywhere (case-insensitive)."""
-        return text.lower() in self.text.lower()
 
 
 @contextmanager

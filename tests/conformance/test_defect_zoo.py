@@ -3,12 +3,10 @@
 Each switch runs on its own target process with only the checks of the property it breaks
 (``-k``), through the real ``quality-gates conformance`` command line (in this process, to
 spare an interpreter start per run). A defect is detected when a check of one of its property
-ids is failed or observed (or, for the client-wide lockout, when a finding names it). Racy
+ids is failed or observed (the client-wide lockout has its own test: one finding, the checks
+after it not run). Racy
 switches are run ``RACE_RUNS`` times: the detection rate must reach 95%. The clean target gets
 the full suite once: no failure, no observation, no error.
-
-Rows marked ``needs`` wait for another branch of issue 14 (the check does not exist yet); they
-are strict xfails, so the lead removes the mark when that branch lands.
 """
 
 from __future__ import annotations
@@ -26,15 +24,7 @@ from tests.conformance._zoo import PROFILE, Verdicts, Zoo, start_zoo, zoo_suite_
 
 RACE_RUNS = 10  # at a 95% bar, 10 runs must all detect: ceil(0.95 * 10) = 10
 DETECTION_RATE = 0.95
-CONF_RACES = "needs conf-races (issue 14 items 3-5)"
-#: Today's checks make one attempt per run; measured detection over 20 runs: refresh 15,
-#: lockout 16, registration 6. Not strict: a lucky streak would pass; conf-races' repeated
-#: trials should make every run detect, then the mark goes.
-RACES = "needs conf-races: repeated barrier-started trials (issue 14 item 3)"
-CONF_CORE = "needs conf-core (issue 14 item 2: audit mode)"
 _RUN = itertools.count()
-#: Words the ownership checks (60-62, not written yet) are likely to have in their names.
-OWNERSHIP = "owner or another or foreign or other_account"
 Starter = Callable[[str], Zoo]  # starts the target with one defect switch ("": clean)
 
 
@@ -45,15 +35,11 @@ class Row:
     defect: str
     select: str  # -k expression over check names
     properties: frozenset[str] = frozenset()
-    finding: str = ""  # instead of property ids: words a check's message must contain
     racy: bool = False
-    needs: str = ""
     unclaimed: tuple[str, ...] = ()  # claims removed from the profile (audit mode)
 
     def found_by(self, verdicts: Verdicts) -> bool:
         """Whether ``verdicts`` report this defect."""
-        if self.finding:
-            return verdicts.mentions(self.finding)
         return bool(verdicts.flagged() & self.properties)
 
 
@@ -61,28 +47,26 @@ def _row(
     defect: str,
     select: str,
     *ids: str,
-    finding: str = "",
     racy: bool = False,
-    needs: str = "",
     unclaimed: tuple[str, ...] = (),
 ) -> Row:
-    return Row(defect, select, frozenset(ids), finding, racy, needs, unclaimed)
+    return Row(defect, select, frozenset(ids), racy, unclaimed)
 
 
 TABLE = (
     _row("logout-keeps-access", "test_logout_invalidates_the_tokens", "27"),
-    _row("refresh-race", "test_parallel_refreshes", "53", racy=True, needs=RACES),
-    _row("lockout-race", "test_parallel_failures", "53", "15", racy=True, needs=RACES),
-    _row("register-race", "test_concurrent_duplicate_registrations", "52", racy=True, needs=RACES),
-    _row("logout-any-session", OWNERSHIP + " or logout", "60", "62", needs=CONF_RACES),
-    _row("refresh-any-account", OWNERSHIP + " or refresh", "61", "62", needs=CONF_RACES),
-    _row("case-sensitive-email", "identifier", "10", "49"),
+    _row("refresh-race", "test_simultaneous_refreshes_redeem_a_token_once", "53", racy=True),
+    _row("lockout-race", "test_concurrent_wrong_passwords_do_not_overshoot", "53", racy=True),
+    _row("register-race", "test_simultaneous_registrations_make_one_account", "52", racy=True),
     _row(
-        "client-wide-lockout",
-        "lock or failures or empty",
-        finding="client-wide lockout",
-        needs=CONF_RACES,
+        "logout-any-session",
+        "test_another_accounts_refresh_token_ends_nothing"
+        " or test_one_accounts_actions_leave_another_session_alone",
+        "60",
+        "62",
     ),
+    _row("refresh-any-account", "test_a_refresh_token_serves_only_its_account", "61"),
+    _row("case-sensitive-email", "identifier", "10", "49"),
     _row("reuse-keeps-family", "test_used_refresh_token_is_refused", "36"),
     _row("strip-password", "test_whitespace_is_significant", "04"),
     _row("success-keeps-failures", "test_success_resets_the_failure_count", "18"),
@@ -94,27 +78,19 @@ TABLE = (
 #: The same defects with their claim left out of the profile: audit mode must still find them.
 UNCLAIMED = (
     _row(
-        "case-sensitive-email",
-        "identifier",
-        "10",
-        "49",
-        needs=CONF_CORE,
-        unclaimed=("identifier_canonicalisation",),
+        "case-sensitive-email", "identifier", "10", "49", unclaimed=("identifier_canonicalisation",)
     ),
     _row(
         "reuse-keeps-family",
         "test_used_refresh_token_is_refused",
         "36",
-        needs=CONF_CORE,
         unclaimed=("refresh_reuse_revokes_family",),
     ),
 )
 
 
 def _param(row: Row, prefix: str = "") -> object:
-    strict = not row.racy
-    marks = [pytest.mark.xfail(strict=strict, reason=row.needs)] if row.needs else []
-    return pytest.param(row, id=prefix + row.defect, marks=marks)
+    return pytest.param(row, id=prefix + row.defect)
 
 
 def _profile_without(claims: tuple[str, ...], workdir: Path) -> Path:
@@ -181,3 +157,25 @@ def test_the_clean_target_is_clean(zoo_of: Starter, tmp_path: Path) -> None:
     assert not bad, f"the clean target: {bad}"
     assert code == 0
     assert len(verdicts.with_status("passed")) >= 45, "the suite hardly ran"
+
+
+#: The lockout check, then checks of other modules that need a login: after the lock, not run.
+AFTER_THE_LOCK = ("test_logout_invalidates_the_tokens", "test_token_responses_are_not_cached")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_client_wide_lockout_is_one_finding_and_no_cascade(
+    zoo_of: Starter, tmp_path: Path
+) -> None:
+    """The ``client-wide-lockout`` switch: one failed check names it, the later ones are not run."""
+    zoo = zoo_of("client-wide-lockout")
+    select = " or ".join(("test_failed_attempts_lock_the_account", *AFTER_THE_LOCK))
+    verdicts = _run(zoo, tmp_path, select)
+    statuses = {name: (status, reason) for name, _, status, reason in verdicts.checks}
+    status, reason = statuses["test_failed_attempts_lock_the_account"]
+    assert status == "failed", statuses
+    assert re.fullmatch(
+        r"every login from this client refused after \d+ failures: client-wide lockout", reason
+    ), reason
+    for name in AFTER_THE_LOCK:
+        assert statuses[name] == ("not-run", reason), statuses

@@ -101,3 +101,57 @@ def test_last_exchange_is_the_default_evidence() -> None:
     for status in (200, 401):
         log.record(Exchange("GET", "/me", [], "", status=status))
     assert log.render().splitlines()[-1].startswith("< 401")
+
+
+def test_a_secret_inside_a_placeholder_is_masked_once() -> None:
+    """The probe password ``password`` must not be masked inside its own placeholder."""
+    masker = Masker()
+    masker.add("password", "password")
+    masker.add("password123", "password")
+    text = masker.mask("sent password then password123")
+    assert text == (
+        f"sent [password#{fingerprint('password')}] then [password#{fingerprint('password123')}]"
+    )
+    form = masker.mask_body("email=a%40b.c&password=password", "application/x-www-form-urlencoded")
+    assert form == f"email=a@b.c&password=[password#{fingerprint('password')}]"
+    body = masker.mask_body('{"pw": "password"}', "application/json")
+    assert body.count("[") == 1, body
+
+
+def test_query_strings_are_masked_decoded_and_by_name() -> None:
+    masker = Masker()
+    masker.add("pw 1234!", "password")
+    url = masker.mask_url("/login?username=a%40b.c&password=pw+1234%21&next=%2Fhome")
+    assert url == f"/login?username=a@b.c&password=[password#{fingerprint('pw 1234!')}]&next=/home"
+    assert "s3cret" not in masker.mask_url("/x?api_token=s3cret")
+    assert masker.mask_url("/plain/path") == "/plain/path"
+
+
+def test_deeply_nested_and_truncated_bodies_are_masked_as_text() -> None:
+    masker = Masker()
+    masker.add("pw-123456", "password")
+    deep = "[" * 50_000 + '"pw-123456"' + "]" * 50_000
+    assert "pw-123456" not in masker.mask_body(deep, "application/json")
+    nested = '{"a": ' * 900 + '{"password": "hidden-value"}' + "}" * 900
+    assert "hidden-value" not in masker.mask_body(nested, "application/json")
+    truncated = '{"refresh_token": "rt-secret-1", "detail": "cut he'
+    assert "rt-secret-1" not in masker.mask_body(truncated, "application/json")
+    assert "rt-secret-1" not in masker.mask_body(truncated, "text/html")
+
+
+def test_cookie_and_set_cookie_values_are_masked_once() -> None:
+    masker = Masker()
+    masker.add("session-value-1", "access")
+    expected = f"[access#{fingerprint('session-value-1')}]"
+    assert masker.mask_header("Cookie", "session-value-1") == expected
+    set_cookie = masker.mask_header("Set-Cookie", "sid=session-value-1; HttpOnly")
+    assert set_cookie == f"sid={expected}; HttpOnly"
+
+
+def test_public_probe_values_are_not_masked_as_text_but_still_as_fields() -> None:
+    masker = Masker()
+    masker.public("password")
+    masker.add("password", "password")
+    assert masker.mask("claims.password_blocklist") == "claims.password_blocklist"
+    body = masker.mask_body('{"password": "password"}', "application/json")
+    assert body == f'{{"password": "[masked#{fingerprint("password")}]"}}'

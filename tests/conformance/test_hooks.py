@@ -16,6 +16,7 @@ from quality_gates.conformance.hooks import (
     expand_env,
     legacy_hash,
 )
+from quality_gates.conformance.plugin import error_reason
 from quality_gates.profile import load_profile
 from tests.conformance._targets import PROFILES
 
@@ -64,10 +65,14 @@ def test_failing_hook_command_is_a_hook_error(tmp_path: Path) -> None:
     profile.write_text(
         text.replace(
             'stored_hash = ["python", "authsvc_hooks.py", "stored-hash", "{email}"]',
-            'stored_hash = ["python", "-c", "import sys; sys.exit(3)", "{email}"]',
+            'stored_hash = ["python", "-c", "print(1); raise SystemExit(\'no db\')", "{email}"]',
         ),
         encoding="utf-8",
     )
     runner = HookRunner(load_profile(profile))
-    with pytest.raises(HookError, match=r"hooks\.stored_hash exited with 3"):
+    with pytest.raises(HookError) as caught:
         runner.stored_hash("a@b.c")
+    assert str(caught.value) == "hooks.stored_hash exited with 1: no db"
+    assert (
+        error_reason("call", caught.value) == "hook failed: hooks.stored_hash exited with 1: no db"
+    )

@@ -50,38 +50,37 @@ def _explain(suite: Suite) -> str:
 
 
 def test_authsvc_passes_every_claimed_property(authsvc_suite: Suite) -> None:
+    """The bar: 0 failures, 0 observations, 0 errors."""
     assert authsvc_suite.exit_code == 0, _explain(authsvc_suite)
-    counts = authsvc_suite.report["counts"]
-    assert counts["failed"] == 0, counts
-    assert counts["error"] == 0, counts
+    counts = authsvc_suite.counts
+    assert (counts["failed"], counts["observed"], counts["error"]) == (0, 0, 0), counts
     claims = load_profile(PROFILES / "authsvc.toml").claims
     for property_id in claimed(claims):
-        assert authsvc_suite.status(property_id) == "pass", property_id
+        assert authsvc_suite.status(property_id) == "passed", property_id
 
 
 def test_authsvc_skips_only_what_it_does_not_claim(authsvc_suite: Suite) -> None:
     skipped = {
-        check["property_id"]: check["message"]
-        for check in authsvc_suite.report["checks"]
+        check["property"]: check["reason"]
+        for check in authsvc_suite.all_checks
         if check["status"] == "skipped"
     }
     assert set(skipped) == {"14", "56", "57", "60"}, skipped
-    assert "not claimed" in skipped["14"]
+    assert skipped["14"].startswith("disclaimed: claims.registration_hides_existence = false")
     assert "not applicable" in skipped["56"]
     assert "not applicable" in skipped["60"]  # its logout takes no refresh token
 
 
-def test_authsvc_race_checks_run_every_round(authsvc_suite: Suite) -> None:
-    """Properties 52 and 53 ran their 20 rounds each, and none showed a race."""
+def test_authsvc_race_checks_pass(authsvc_suite: Suite) -> None:
+    """Properties 52 and 53: their four race checks ran (20 rounds each) and none showed a race."""
     races = [c for pid in ("52", "53") for c in authsvc_suite.checks(pid)]
     assert len(races) == 4, races
     for check in races:
-        assert check["status"] == "pass", check
-        assert check["evidence"].startswith("0/20 rounds: "), check["evidence"][:200]
+        assert check["status"] == "passed", check
 
 
 def test_every_catalogue_property_has_a_check(authsvc_suite: Suite) -> None:
-    assert set(authsvc_suite.report["properties"]) == set(CATALOGUE)
+    assert {check["property"] for check in authsvc_suite.all_checks} == set(CATALOGUE)
 
 
 def test_reports_carry_no_secrets(authsvc_suite: Suite, fastapi_users_suite: Suite) -> None:
@@ -94,8 +93,8 @@ def test_fastapi_users_logout_does_not_revoke_the_jwt(fastapi_users_suite: Suite
     """Property 27: logout answers 204, and the same token still opens ``/users/me``."""
     assert fastapi_users_suite.exit_code == 1, _explain(fastapi_users_suite)
     (check,) = fastapi_users_suite.checks("27")
-    assert check["status"] == "fail"
-    assert "still works after logout" in check["message"]
+    assert check["status"] == "failed"
+    assert "still works after logout" in check["reason"]
     evidence = check["evidence"]
     logout = re.search(
         r"> POST /auth/jwt/logout \[authorization: Bearer (\[access#\w+\])\]", evidence
@@ -115,14 +114,16 @@ def test_fastapi_users_logout_does_not_revoke_the_jwt(fastapi_users_suite: Suite
         ("44", "number out of double range: got 500"),
         ("54", "no Cache-Control: no-store on register, login, logout"),
         ("55", "no X-Content-Type-Options: nosniff"),
+        # A race, but its unhandled IntegrityError shows in every one of 20 rounds.
+        ("52", "rounds: one address: a 5xx, or more than one account"),
     ],
 )
 def test_fastapi_users_findings(fastapi_users_suite: Suite, property_id: str, message: str) -> None:
     """Deterministic findings: the verdict fails, with the message and evidence that show why."""
     checks = fastapi_users_suite.checks(property_id)
-    failed = [check for check in checks if check["status"] == "fail"]
+    failed = [check for check in checks if check["status"] in ("failed", "observed")]
     assert failed, checks
-    assert any(message in check["message"] for check in failed), failed
+    assert any(message in check["reason"] for check in failed), failed
     assert all(check["evidence"] for check in failed)
 
 
@@ -135,18 +136,26 @@ def test_fastapi_users_same_token_evidence(fastapi_users_suite: Suite) -> None:
 
 
 @pytest.mark.parametrize(
-    "property_id", ["01", "02", "03", "11", "12", "21", "30", "39", "40", "42", "48"]
+    "property_id", ["01", "02", "03", "11", "12", "21", "30", "39", "40", "42", "45", "48"]
 )
 def test_fastapi_users_passes_what_it_does(fastapi_users_suite: Suite, property_id: str) -> None:
-    assert fastapi_users_suite.status(property_id) == "pass", fastapi_users_suite.checks(
+    assert fastapi_users_suite.status(property_id) == "passed", fastapi_users_suite.checks(
         property_id
     )
 
 
-def test_fastapi_users_unclaimed_features_are_skipped_with_reasons(
-    fastapi_users_suite: Suite,
-) -> None:
-    for property_id in ("15", "35", "09"):
-        for check in fastapi_users_suite.checks(property_id):
-            assert check["status"] == "skipped"
-            assert check["message"].startswith("not claimed: claims.")
+def test_fastapi_users_unclaimed_features_are_audited(fastapi_users_suite: Suite) -> None:
+    """Audit by default: an unclaimed property is probed; missing endpoints alone skip."""
+    (blocklist,) = fastapi_users_suite.checks("09")
+    assert blocklist["status"] == "observed", blocklist
+    assert blocklist["reason"].endswith("(not claimed: claims.password_blocklist)")
+    for check in fastapi_users_suite.checks("35"):
+        assert check["status"] == "skipped"
+        assert check["reason"].startswith("not applicable: the profile has no [endpoints.refresh]")
+
+
+def test_fastapi_users_observations_are_what_it_does_not_claim(fastapi_users_suite: Suite) -> None:
+    """Recorded in docs/conformance.md: each is deterministic in fastapi-users' defaults."""
+    observed = {c["property"] for c in fastapi_users_suite.all_checks if c["status"] == "observed"}
+    assert observed == {"06", "08", "09", "14", "32"}, fastapi_users_suite.all_checks
+    assert fastapi_users_suite.counts["error"] == 0, fastapi_users_suite.counts

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from quality_gates.conformance.client import Account, TargetClient
-from quality_gates.conformance.properties._support import claim, refused, skip
+from quality_gates.conformance.properties._support import claim, not_run, refused
 from quality_gates.conformance.target import Target
 
 
@@ -38,13 +38,17 @@ def _watch(client: TargetClient) -> _Watch:
 
 def before_credentials(client: TargetClient, target: Target) -> None:
     """Lift a pending client-scoped lock (``hooks.reset_lockout``); mark the check not run when
-    an earlier one saw every login from this client refused."""
+    an earlier one saw every login from this client refused.
+
+    The ``client`` fixture calls it before every check, so after a client-wide lockout no check
+    sends credentials again: each is not run with the one reason, none fails on refusals.
+    """
     watch = _watch(client)
     if watch.reset is not None:
         target.hooks.reset_lockout(watch.reset)
         watch.reset = None
     if watch.tripped:
-        skip(f"not run: {watch.tripped}")
+        not_run(watch.tripped)
 
 
 def failed_logins(client: TargetClient) -> int:

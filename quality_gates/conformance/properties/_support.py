@@ -1,4 +1,23 @@
-"""Helpers shared by the conformance tests: markers, skips with reasons, common checks."""
+"""Helpers shared by the conformance checks: markers, claims, skips, common checks.
+
+The grading API every property module uses (audit by default, see ``grading.py``):
+
+- ``claim(target, name, default=...)``: the value of claim ``name``. The check always runs:
+  when the profile claims it, a violation (``AssertionError``) is a **failure**; when it does
+  not, the check runs as an audit with ``default`` (``True`` for a yes/no claim) and a violation
+  is an **observation**. A numeric claim with no sensible default (a body limit, a token
+  lifetime) and no value is **skipped** ("needs claims.X"). A claim set explicitly to ``false``
+  is the service saying it does not do this on purpose: the check is **skipped** ("disclaimed").
+- ``claimed(target, name)``: whether the profile claims ``name`` (no grading side effect), for a
+  check that does more when a claim is made.
+- ``endpoint(target, name)`` / ``hook(target, name)``: **skipped** when the profile lacks the
+  endpoint or grey-box hook the check needs; the only other reason to skip.
+- ``not_run(reason)``: the check could not run for a reason found during the run (e.g. the
+  client is locked out): status **not-run** with ``reason``, never a failure.
+- Raise ``AssertionError`` (or use ``check_*``) for a violation. Any other exception in a check
+  is the suite's own problem or the transport's, never the target's failure: it is reported as
+  **error** with the exception's type and message.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +27,7 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 
+from quality_gates.conformance import grading
 from quality_gates.conformance.client import Account, TargetClient
 from quality_gates.conformance.hooks import HookUnavailableError, legacy_hash
 from quality_gates.conformance.jwt import Jwt, decode
@@ -28,12 +48,34 @@ def skip(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def claim(target: Target, name: str) -> Any:
-    """The value of claim ``name``; skips when the profile does not claim it."""
+_NO_DEFAULT: Any = object()
+
+
+def claimed(target: Target, name: str) -> bool:
+    """Whether the profile claims ``name`` (set, and not ``false``/empty)."""
     value = getattr(target.profile.claims, name)
-    if value is None or value is False:
-        skip(f"not claimed: claims.{name} is not set in the {target.profile.name} profile")
-    return value
+    return value is not None and value is not False
+
+
+def claim(target: Target, name: str, default: Any = _NO_DEFAULT) -> Any:
+    """The value of claim ``name`` and how a violation is graded (see the module docstring)."""
+    if claimed(target, name):
+        return getattr(target.profile.claims, name)
+    if name in target.disclaimed:
+        skip(f"disclaimed: claims.{name} = false in the {target.profile.name} profile")
+    if default is _NO_DEFAULT:
+        if isinstance(getattr(target.profile.claims, name), bool):
+            default = True
+        else:
+            skip(f"needs claims.{name}: the {target.profile.name} profile gives no value")
+    grading.current().unclaimed.append(name)
+    return default
+
+
+def not_run(reason: str) -> NoReturn:
+    """Stop the check: it could not run for ``reason`` (reported as not-run, not skipped)."""
+    grading.current().not_run = reason
+    pytest.skip(reason)
 
 
 def endpoint(target: Target, name: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 from quality_gates.conformance.client import Account, TargetClient
 from quality_gates.conformance.evidence import EvidenceLog
 from quality_gates.conformance.plugin import LOG_KEY, active_target
+from quality_gates.conformance.properties._lockout import before_credentials
 from quality_gates.conformance.target import Target
 
 
@@ -21,10 +22,12 @@ def target(pytestconfig: pytest.Config) -> Target:
 
 @pytest.fixture
 def client(target: Target, request: pytest.FixtureRequest) -> TargetClient:
-    """A client whose exchanges become this test's evidence."""
+    """A client whose exchanges become this test's evidence; not run after a client-wide lock."""
     log = EvidenceLog()
     request.node.stash[LOG_KEY] = log
-    return TargetClient(target.connection, log)
+    client = TargetClient(target.connection, log)
+    before_credentials(client, target)
+    return client
 
 
 @pytest.fixture

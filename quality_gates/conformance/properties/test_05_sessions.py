@@ -211,6 +211,7 @@ def test_session_has_an_absolute_lifetime(client: TargetClient, target: Target) 
 def test_password_change_ends_other_sessions(client: TargetClient, target: Target) -> None:
     """Two sessions; the password is changed in one: the other's token is refused."""
     claim(target, "password_change_revokes_sessions")
+    endpoint(target, "change_password")
     account = client.account()
     changer, other = client.session(account), client.session(account)
     assert changer.access is not None

@@ -14,7 +14,7 @@ import httpx
 
 from quality_gates.conformance.client import TargetClient, TokenPair
 from quality_gates.conformance.properties._lockout import before_credentials
-from quality_gates.conformance.properties._support import prop, skip
+from quality_gates.conformance.properties._support import endpoint, prop, skip
 from quality_gates.conformance.target import Target
 
 
@@ -86,8 +86,7 @@ def test_another_accounts_refresh_token_ends_nothing(client: TargetClient, targe
 @prop("61")
 def test_a_refresh_token_serves_only_its_account(client: TargetClient, target: Target) -> None:
     """A's refresh token sent with B's access token: refused, or tokens that act as A - never B."""
-    if target.profile.endpoint("refresh") is None:
-        skip("not applicable: the profile has no [endpoints.refresh]")
+    endpoint(target, "refresh")
     victim = _victim(client, target)
     if victim.pair.refresh is None:
         skip("not applicable: the login response holds no refresh token")
