@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import coverage
 import pytest
 from hypothesis import HealthCheck, Verbosity, settings
 from xdist.scheduler import LoadScopeScheduling
@@ -114,3 +115,25 @@ class SharedServerScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdis
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> SharedServerScheduling:
     """The scheduler of every parallel run of this suite."""
     return SharedServerScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, save the coverage data as soon as its tests are done.
+
+    coverage.py saves a measured process's data at exit, and a worker that is stopped before
+    its exit handlers run loses its whole share without a word: one CI run of the merged
+    branches ended at 81% instead of 93%, with one process's data file left empty. Saving here,
+    while the worker still runs, is what pytest-cov does for xdist; with it the same run
+    measured 94%.
+    """
+    if not hasattr(session.config, "workerinput"):
+        return
+    cov = coverage.Coverage.current()
+    if cov is None:
+        return
+    cov.stop()
+    cov.save()
+    # Nothing more to measure; at exit coverage would write the same data again, and a worker
+    # stopped during that second write would leave a truncated file in place of good data.
+    cov._auto_save = False  # coverage has no public switch for its exit save
