@@ -17,11 +17,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from authsvc.config import Settings
+from authsvc.domain.records import Principal
 from authsvc.metrics import Metrics
 from authsvc.services.accounts import AccountService
 from authsvc.services.sessions import SessionService
 from authsvc.services.throttle import client_address
-from authsvc.store.records import Principal
 from authsvc.store.repository import Repository
 from authsvc.workers import Offload
 

@@ -17,8 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ExceptionHandler
 
-from authsvc.logs import log_event, request_id_var
-from authsvc.services.outcomes import (
+from authsvc.domain.outcomes import (
     MISSING_TOKEN,
     CurrentPasswordRejected,
     EmailAlreadyRegistered,
@@ -30,6 +29,7 @@ from authsvc.services.outcomes import (
     StoreUnavailable,
     Unauthenticated,
 )
+from authsvc.logs import log_event, request_id_var
 
 __all__ = [
     "PROBLEM_JSON",

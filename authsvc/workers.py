@@ -25,7 +25,7 @@ from typing import ParamSpec, TypeVar
 import anyio.to_thread
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from authsvc.services.outcomes import StoreUnavailable
+from authsvc.domain.outcomes import StoreUnavailable
 
 __all__ = ["Offload"]
 

@@ -42,10 +42,11 @@ from starlette.types import Message
 
 from authsvc.app import create_app
 from authsvc.config import Settings
+from authsvc.domain.credentials import LoginWrites, UserRecord
+from authsvc.domain.records import SessionRecord
 from authsvc.logs import configure_logging
 from authsvc.store.db import Database, make_engine
 from authsvc.store.migrate import upgrade
-from authsvc.store.records import SessionRecord, UserRecord
 from authsvc.store.repository import Repository
 
 # The service's defaults (authsvc.config.Settings): m=19456 KiB, t=2, p=1.
@@ -105,11 +106,8 @@ def login_transactions(workdir: Path) -> Callable[[int], None]:
             expires_at=now + timedelta(days=30),
             revoked_at=None,
         )
-        repo.start_session(
-            session,
-            refresh_hash=uuid.uuid4().hex * 2,
-            email_canonical=user.email_canonical,
-            reset_failures=False,
+        repo.record_login(
+            LoginWrites(session, uuid.uuid4().hex * 2, upgrade=None, reset_streak=None)
         )
 
     return unit

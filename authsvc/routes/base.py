@@ -15,9 +15,9 @@ from typing import Any, NoReturn
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from authsvc.domain.records import Account
 from authsvc.errors import PROBLEM_JSON, ProblemException
 from authsvc.schemas import UserOut
-from authsvc.store.records import UserRecord
 
 __all__ = [
     "JsonRoute",
@@ -115,6 +115,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def user_out(user: UserRecord) -> UserOut:
+def user_out(user: Account) -> UserOut:
     """The public view of an account: never its hash, never its canonical key."""
     return UserOut(id=user.id, email=user.email_display, created_at=user.created_at)

@@ -15,6 +15,16 @@ from datetime import timedelta
 from typing import NoReturn
 
 from authsvc.clock import Clock
+from authsvc.domain.credentials import UserRecord
+from authsvc.domain.outcomes import (
+    CurrentPasswordRejected,
+    EmailAlreadyRegistered,
+    EmailTaken,
+    InputRejected,
+    LoginRefused,
+    RateLimited,
+)
+from authsvc.domain.records import Account, Principal
 from authsvc.logs import log_event
 from authsvc.metrics import Metrics
 from authsvc.security.hashing import (
@@ -31,16 +41,8 @@ from authsvc.security.passwords import (
     is_too_long,
     normalize_password,
 )
-from authsvc.services.outcomes import (
-    CurrentPasswordRejected,
-    EmailAlreadyRegistered,
-    InputRejected,
-    LoginRefused,
-    RateLimited,
-)
 from authsvc.services.throttle import ClientRateLimiter
 from authsvc.store.models import EMAIL_LENGTH
-from authsvc.store.records import EmailTaken, Principal, UserRecord
 from authsvc.store.repository import Repository
 from authsvc.workers import Offload
 
@@ -96,7 +98,7 @@ class AccountService:
             return [(field, PASSWORD_TOO_LONG)]
         return [(field, code) for code in self._policy.problems(password, email=email)]
 
-    async def register(self, email: str, password: str) -> UserRecord:
+    async def register(self, email: str, password: str) -> Account:
         """Create an account; one transaction, so a crash leaves no half-made account.
 
         Raises :class:`InputRejected` (with reason codes) or
@@ -124,7 +126,7 @@ class AccountService:
             raise
         self._metrics.registration("created")
         log_event("registration", outcome="created", user_id=user.id)
-        return user
+        return user.account
 
     async def _create(self, canonical: str, display: str, password: str) -> UserRecord:
         # A cheap pre-check saves an argon2id hash for the common duplicate; the UNIQUE

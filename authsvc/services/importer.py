@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsvc.clock import Clock
+from authsvc.domain.credentials import UserRecord
+from authsvc.domain.outcomes import EmailTaken
 from authsvc.security.hashing import is_supported
 from authsvc.security.identifiers import canonical_email, email_problem
 from authsvc.store.models import EMAIL_LENGTH
-from authsvc.store.records import EmailTaken, UserRecord
 from authsvc.store.repository import Repository
 
 __all__ = ["Candidate", "ImportReport", "Rejection", "import_users", "parse_line"]

@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from authsvc.clock import Clock
+from authsvc.domain.credentials import HashUpgrade, LoginWrites
+from authsvc.domain.outcomes import (
+    MISSING_TOKEN,
+    LoginRefused,
+    RateLimited,
+    RefreshRefused,
+    Unauthenticated,
+)
+from authsvc.domain.records import Principal, RotateOutcome, SessionRecord
+from authsvc.domain.sessions import session_fault
 from authsvc.logs import log_event
 from authsvc.metrics import Metrics
 from authsvc.security.tokens import (
@@ -21,14 +31,6 @@ from authsvc.security.tokens import (
     new_refresh_token,
 )
 from authsvc.services.accounts import AccountService
-from authsvc.services.outcomes import (
-    MISSING_TOKEN,
-    LoginRefused,
-    RateLimited,
-    RefreshRefused,
-    Unauthenticated,
-)
-from authsvc.store.records import Principal, RotateOutcome, SessionRecord
 from authsvc.store.repository import Repository
 from authsvc.workers import Offload
 
@@ -95,15 +97,20 @@ class SessionService:
                 revoked_at=None,
             )
             refresh_token = new_refresh_token()
-            upgraded = await self._offload.db(
-                self._repo.start_session,
-                session,
+            upgrade = None
+            if verified.upgrade is not None:
+                old_hash, new_hash = verified.upgrade
+                upgrade = HashUpgrade(verified.user.id, old_hash, new_hash)
+            writes = LoginWrites(
+                session=session,
                 refresh_hash=hash_refresh_token(refresh_token),
-                email_canonical=verified.user.email_canonical,
-                upgrade=verified.upgrade,
-                # No streak was stored when the check read the state: nothing to reset.
-                reset_failures=verified.failures > 0,
+                upgrade=upgrade,
+                # No streak was stored when the check read the state: nothing to reset. A
+                # failure recorded since then stays counted, as if it came after this
+                # success (the two overlapped); a streak the check did see is reset.
+                reset_streak=verified.user.email_canonical if verified.failures > 0 else None,
             )
+            upgraded = await self._offload.db(self._repo.record_login, writes)
             access_token, expires_in = self._tokens.issue_access(
                 sub=verified.user.id, sid=session.id
             )
@@ -172,15 +179,11 @@ class SessionService:
             log_event("token_rejected", outcome="rejected", reason=exc.reason)
             raise Unauthenticated(exc.reason) from None
         principal = await self._offload.db(self._repo.principal, claims.sid)
-        reason = None
         if principal is None or principal.user.id != claims.sub:
-            reason = "unknown_session"
-        elif principal.session.revoked_at is not None:
-            reason = "session_revoked"
-        elif principal.session.expires_at <= self._clock.now():
-            reason = "session_expired"
-        elif principal.user.disabled:
-            reason = "account_disabled"
+            reason: str | None = "unknown_session"
+        else:
+            fault = session_fault(principal, self._clock.now())
+            reason = None if fault is None else fault.value
         if reason is not None or principal is None:
             log_event("token_rejected", outcome="rejected", reason=reason)
             raise Unauthenticated(reason or "unknown_session")

@@ -24,31 +24,35 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from authsvc.store.db import Database
-from authsvc.store.models import login_throttle, refresh_tokens, sessions, users
-from authsvc.store.records import (
-    EmailTaken,
-    LoginState,
+from authsvc.domain.credentials import LoginState, LoginWrites, UserRecord
+from authsvc.domain.outcomes import EmailTaken
+from authsvc.domain.records import (
+    Account,
     Principal,
     RotateOutcome,
     RotateResult,
     SessionRecord,
     ThrottleState,
-    UserRecord,
 )
+from authsvc.domain.sessions import refresh_refusal
+from authsvc.store.db import Database
+from authsvc.store.models import login_throttle, refresh_tokens, sessions, users
 
 __all__ = ["Repository"]
 
 
-def _user(row: Row[Any]) -> UserRecord:
-    return UserRecord(
+def _account(row: Row[Any]) -> Account:
+    return Account(
         id=row.id,
         email_canonical=row.email_canonical,
         email_display=row.email_display,
-        password_hash=row.password_hash,
         disabled=bool(row.disabled),
         created_at=row.created_at,
     )
+
+
+def _user(row: Row[Any]) -> UserRecord:
+    return UserRecord(password_hash=row.password_hash, **vars(_account(row)))
 
 
 def _session(row: Row[Any], prefix: str = "") -> SessionRecord:
@@ -62,9 +66,10 @@ def _session(row: Row[Any], prefix: str = "") -> SessionRecord:
     )
 
 
-# users joined to sessions, with session columns prefixed so names do not collide.
+# users joined to sessions, with session columns prefixed so names do not collide. The
+# password hash is left out: a principal is handed to routes, which never see a hash.
 _PRINCIPAL_COLUMNS = (
-    *users.c,
+    *(column for column in users.c if column.name != "password_hash"),
     *(column.label(f"s_{column.name}") for column in sessions.c),
 )
 
@@ -248,51 +253,40 @@ class Repository:
 
     # -- sessions -------------------------------------------------------------------
 
-    def start_session(
-        self,
-        session: SessionRecord,
-        *,
-        refresh_hash: str,
-        email_canonical: str,
-        upgrade: tuple[str, str] | None = None,
-        reset_failures: bool = True,
-    ) -> bool:
-        """Create a session and its first refresh token; reset the failure streak.
+    def record_login(self, writes: LoginWrites) -> bool:
+        """Write what a successful login decided, in one transaction; return whether the
+        hash upgrade (if any) was written.
 
-        ``upgrade`` is ``(old_hash, new_hash)``: the stored hash is replaced only if it
-        is still ``old_hash`` (a concurrent password change wins). Returns whether the
-        upgrade was written.
-
-        ``reset_failures=False`` skips the reset: for a login whose
-        :meth:`login_state` saw no streak (``failures == 0``), the common case. A
-        failure recorded between that read and this write then stays counted. That is
-        the order "this success, then that failure", which the two overlapping attempts
-        allow: the success decided on the state it read (its lock check did too), and the
-        failure's verification ran concurrently with it. Counting it never lets an
-        attacker more attempts than a reset would, and a streak the read did see is
-        always reset here.
+        The session and its first refresh token are inserted. The failure streak of
+        ``writes.reset_streak`` is cleared unless a lock is active by now (concurrent
+        failures may have locked the address after the check read it). The upgrade is a
+        compare-and-set on the old hash, so a concurrent password change wins.
         """
+        session = writes.session
         with self.db.write() as conn:
             conn.execute(_INSERT_SESSION, session.__dict__)
             conn.execute(
                 _INSERT_REFRESH,
                 {
                     "session_id": session.id,
-                    "token_hash": refresh_hash,
+                    "token_hash": writes.refresh_hash,
                     "created_at": session.created_at,
                 },
             )
-            if reset_failures:
-                _reset_failures(conn, email_canonical, session.created_at)
-            upgraded = False
-            if upgrade is not None:
-                old_hash, new_hash = upgrade
-                changed = conn.execute(
-                    _UPGRADE_HASH,
-                    {"user_id": session.user_id, "old_hash": old_hash, "new_hash": new_hash},
-                )
-                upgraded = changed.rowcount == 1
-        return upgraded
+            if writes.reset_streak is not None:
+                _reset_failures(conn, writes.reset_streak, session.created_at)
+            upgrade = writes.upgrade
+            if upgrade is None:
+                return False
+            changed = conn.execute(
+                _UPGRADE_HASH,
+                {
+                    "user_id": upgrade.user_id,
+                    "old_hash": upgrade.old_hash,
+                    "new_hash": upgrade.new_hash,
+                },
+            )
+            return changed.rowcount == 1
 
     def principal(self, session_id: str) -> Principal | None:
         """Return the session ``session_id`` and its user, or ``None`` if unknown."""
@@ -304,7 +298,7 @@ class Repository:
             ).first()
         if row is None:
             return None
-        return Principal(session=_session(row, "s_"), user=_user(row))
+        return Principal(session=_session(row, "s_"), user=_account(row))
 
     def revoke_session(self, session_id: str, now: datetime, reason: str) -> bool:
         """Revoke one session (and so its refresh family); ``False`` if already revoked."""
@@ -331,8 +325,9 @@ class Repository:
             ).first()
             if row is None:
                 return RotateResult(RotateOutcome.NOT_FOUND)
-            principal = Principal(session=_session(row, "s_"), user=_user(row))
-            refusal = _refusal(principal, used_at=row.rt_used_at, now=now)
+            principal = Principal(session=_session(row, "s_"), user=_account(row))
+            # The session rule runs here, inside the transaction that claims the token.
+            refusal = refresh_refusal(principal, used_at=row.rt_used_at, now=now)
             if refusal is None:
                 claimed = conn.execute(
                     update(refresh_tokens)
@@ -374,21 +369,6 @@ class Repository:
     def ping(self) -> None:
         """Raise if the database is unreachable."""
         self.db.ping()
-
-
-def _refusal(
-    principal: Principal, *, used_at: datetime | None, now: datetime
-) -> tuple[RotateOutcome, str | None] | None:
-    """Why a refresh must be refused (and the revocation reason, if any), or ``None``."""
-    if principal.session.revoked_at is not None:
-        return RotateOutcome.REVOKED, None
-    if used_at is not None:
-        return RotateOutcome.REUSED, "refresh_reuse"
-    if principal.session.expires_at <= now:
-        return RotateOutcome.EXPIRED, None
-    if principal.user.disabled:
-        return RotateOutcome.REVOKED, "account_disabled"
-    return None
 
 
 def _reset_failures(conn: Connection, email_canonical: str, now: datetime) -> None:

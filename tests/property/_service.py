@@ -28,10 +28,10 @@ from authsvc.app import create_app
 from authsvc.clock import ManualClock
 from authsvc.config import Settings
 from authsvc.deps import Services
+from authsvc.domain.credentials import UserRecord
 from authsvc.security.identifiers import canonical_email
 from authsvc.store.migrate import upgrade
 from authsvc.store.models import metadata, users
-from authsvc.store.records import UserRecord
 from tests._api import AuthsvcCalls
 from tests.strategies import FAST_ARGON2, POLICY
 

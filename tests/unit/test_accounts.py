@@ -9,15 +9,16 @@ import pytest
 from authsvc.app import build_services
 from authsvc.clock import ManualClock
 from authsvc.deps import Services
-from authsvc.security.hashing import make_pbkdf2_sha256
-from authsvc.services.outcomes import (
+from authsvc.domain.credentials import UserRecord
+from authsvc.domain.outcomes import (
     CurrentPasswordRejected,
     EmailAlreadyRegistered,
+    EmailTaken,
     InputRejected,
     LoginRefused,
     RateLimited,
 )
-from authsvc.store.records import EmailTaken, UserRecord
+from authsvc.security.hashing import make_pbkdf2_sha256
 from tests.unit._helpers import metric_value
 
 pytestmark = pytest.mark.anyio

@@ -287,8 +287,8 @@ async def test_last_resort_handlers() -> None:
     unmapped service error both give the bare 500."""
     from starlette.requests import Request  # noqa: PLC0415
 
+    from authsvc.domain.outcomes import ServiceError  # noqa: PLC0415
     from authsvc.errors import _handle_service, _handle_unexpected  # noqa: PLC0415
-    from authsvc.services.outcomes import ServiceError  # noqa: PLC0415
 
     request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
     unexpected = await _handle_unexpected(request, RuntimeError("secret"))

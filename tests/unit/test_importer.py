@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from authsvc.clock import ManualClock
+from authsvc.domain.credentials import UserRecord
 from authsvc.security.hashing import PasswordHasher, make_bcrypt, make_pbkdf2_sha256
 from authsvc.services.importer import Candidate, import_users, parse_line
-from authsvc.store.records import UserRecord
 from authsvc.store.repository import Repository
 
 PBKDF2 = make_pbkdf2_sha256("legacy password", iterations=1000, salt="salt")

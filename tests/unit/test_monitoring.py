@@ -12,10 +12,10 @@ import pytest
 
 from authsvc.clock import ManualClock
 from authsvc.deps import Services
+from authsvc.domain.credentials import UserRecord
+from authsvc.domain.outcomes import LoginRefused, RefreshRefused
 from authsvc.logs import LOGGER_NAME
 from authsvc.security.hashing import make_pbkdf2_sha256
-from authsvc.services.outcomes import LoginRefused, RefreshRefused
-from authsvc.store.records import UserRecord
 from tests.unit._helpers import metric_value
 
 pytestmark = pytest.mark.anyio
@@ -78,7 +78,7 @@ async def test_server_errors_are_error_outcomes_not_refusals(
         raise RuntimeError("bug")
 
     await services.accounts.register(EMAIL, PASSWORD)
-    monkeypatch.setattr(services.repo, "start_session", broken)
+    monkeypatch.setattr(services.repo, "record_login", broken)
     monkeypatch.setattr(services.repo, "rotate_refresh", broken)
     with caplog.at_level("INFO", LOGGER_NAME):
         with pytest.raises(RuntimeError):

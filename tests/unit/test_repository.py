@@ -8,14 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from authsvc.domain.credentials import HashUpgrade, LoginState, LoginWrites, UserRecord
+from authsvc.domain.outcomes import EmailTaken
+from authsvc.domain.records import RotateOutcome, SessionRecord
 from authsvc.store.models import login_throttle, refresh_tokens, sessions
-from authsvc.store.records import (
-    EmailTaken,
-    LoginState,
-    RotateOutcome,
-    SessionRecord,
-    UserRecord,
-)
 from authsvc.store.repository import Repository
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -33,12 +29,20 @@ def _user(email: str = "a@example.com", **kw: object) -> UserRecord:
     )
 
 
+def _login(
+    repo: Repository,
+    session: SessionRecord,
+    refresh: str,
+    *,
+    reset_streak: str | None,
+    upgrade: HashUpgrade | None = None,
+) -> bool:
+    return repo.record_login(LoginWrites(session, refresh, upgrade, reset_streak))
+
+
 def _session(repo: Repository, user: UserRecord, sid: str = "s1", refresh: str = "r1") -> None:
-    repo.start_session(
-        SessionRecord(sid, user.id, NOW, NOW + timedelta(days=1), None),
-        refresh_hash=refresh,
-        email_canonical=user.email_canonical,
-    )
+    session = SessionRecord(sid, user.id, NOW, NOW + timedelta(days=1), None)
+    _login(repo, session, refresh, reset_streak=user.email_canonical)
 
 
 def test_create_and_find(repo: Repository) -> None:
@@ -135,18 +139,20 @@ def test_upgrade_is_compare_and_set(repo: Repository) -> None:
     """The hash is replaced only if it is still the one that was verified."""
     user = _user()
     repo.create_user(user)
-    upgraded = repo.start_session(
+    upgraded = _login(
+        repo,
         SessionRecord("s1", user.id, NOW, NOW + WINDOW, None),
-        refresh_hash="r1",
-        email_canonical=user.email_canonical,
-        upgrade=("$argon2id$old", "$argon2id$new"),
+        "r1",
+        reset_streak=user.email_canonical,
+        upgrade=HashUpgrade(user.id, "$argon2id$old", "$argon2id$new"),
     )
     assert upgraded
-    stale = repo.start_session(
+    stale = _login(
+        repo,
         SessionRecord("s2", user.id, NOW, NOW + WINDOW, None),
-        refresh_hash="r2",
-        email_canonical=user.email_canonical,
-        upgrade=("$argon2id$old", "$argon2id$newer"),
+        "r2",
+        reset_streak=user.email_canonical,
+        upgrade=HashUpgrade(user.id, "$argon2id$old", "$argon2id$newer"),
     )
     assert not stale
     found = repo.find_user(user.email_canonical)
@@ -291,12 +297,7 @@ def test_a_login_that_read_no_streak_does_not_reset(repo: Repository) -> None:
     assert repo.login_state(user.email_canonical, NOW).failures == 0
     repo.record_failure(user.email_canonical, NOW, threshold=5, window=WINDOW)
     sent = _statements(repo)
-    repo.start_session(
-        SessionRecord("s1", user.id, NOW, NOW + WINDOW, None),
-        refresh_hash="r1",
-        email_canonical=user.email_canonical,
-        reset_failures=False,
-    )
+    _login(repo, SessionRecord("s1", user.id, NOW, NOW + WINDOW, None), "r1", reset_streak=None)
     assert not [s for s in sent if s.lstrip().upper().startswith("DELETE")]
     assert repo.login_state(user.email_canonical, NOW).failures == 1
     assert repo.principal("s1") is not None
@@ -311,5 +312,5 @@ def test_a_login_that_read_a_streak_resets_what_is_there_at_write_time(
     repo.record_failure(user.email_canonical, NOW, threshold=3, window=WINDOW)
     assert repo.login_state(user.email_canonical, NOW).failures == 1
     repo.record_failure(user.email_canonical, NOW, threshold=3, window=WINDOW)
-    _session(repo, user)  # reset_failures defaults to True
+    _session(repo, user)  # resets the streak of the user's address
     assert repo.login_state(user.email_canonical, NOW).failures == 0

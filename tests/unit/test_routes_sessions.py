@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from authsvc.app import create_app
 from authsvc.clock import ManualClock
 from authsvc.config import Settings
+from authsvc.domain.credentials import UserRecord
 from authsvc.security.hashing import Argon2Params, PasswordHasher, make_bcrypt, make_pbkdf2_sha256
 from authsvc.security.identifiers import canonical_email
 from authsvc.security.passwords import normalize_password
 from authsvc.store.db import Database, make_engine
 from authsvc.store.models import login_throttle, users
-from authsvc.store.records import UserRecord
 from authsvc.store.repository import Repository
 from tests.unit._helpers import (
     CLIENT_ADDR,

@@ -12,8 +12,8 @@ from sqlalchemy import event
 from authsvc.app import build_services
 from authsvc.clock import ManualClock
 from authsvc.deps import Services
+from authsvc.domain.outcomes import LoginRefused, RefreshRefused, Unauthenticated
 from authsvc.security.hashing import VerifyResult
-from authsvc.services.outcomes import LoginRefused, RefreshRefused, Unauthenticated
 from tests.unit._helpers import metric_value
 
 pytestmark = pytest.mark.anyio
@@ -87,7 +87,7 @@ async def test_unexpected_errors_are_counted(
         raise RuntimeError("bug")
 
     await services.accounts.register("a@example.com", PASSWORD)
-    monkeypatch.setattr(services.repo, "start_session", broken)
+    monkeypatch.setattr(services.repo, "record_login", broken)
     monkeypatch.setattr(services.repo, "rotate_refresh", broken)
     with pytest.raises(RuntimeError):
         await services.sessions.login("a@example.com", PASSWORD, client="c")

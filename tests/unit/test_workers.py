@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from authsvc.services.outcomes import StoreUnavailable
+from authsvc.domain.outcomes import StoreUnavailable
 from authsvc.workers import HASH_THREAD_NICENESS, Offload
 
 pytestmark = pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""Refusals the services raise. They say *what* happened, never *how to answer over HTTP*.
+"""Outcomes the services raise. They say *what* happened, never *how to answer over HTTP*.
 
 :mod:`authsvc.errors` maps each one to a problem+json response. ``reason`` attributes are
 stable codes for logs and metrics; they are never sent to the client where that would
@@ -14,6 +14,7 @@ __all__ = [
     "MISSING_TOKEN",
     "CurrentPasswordRejected",
     "EmailAlreadyRegistered",
+    "EmailTaken",
     "InputRejected",
     "LoginRefused",
     "RateLimited",
@@ -22,6 +23,14 @@ __all__ = [
     "StoreUnavailable",
     "Unauthenticated",
 ]
+
+
+class EmailTaken(Exception):
+    """Storage's answer to a second account for one canonical e-mail (the UNIQUE key).
+
+    Not a :class:`ServiceError`: the service turns it into :class:`EmailAlreadyRegistered`
+    (registration) or a skipped line (import).
+    """
 
 
 class ServiceError(Exception):

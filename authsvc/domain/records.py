@@ -1,4 +1,4 @@
-"""Plain records the repository returns: the service layer never sees SQLAlchemy rows."""
+"""Records without secrets: what routes may see of an account and a session."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
-    "EmailTaken",
-    "LoginState",
+    "Account",
     "Principal",
     "RotateOutcome",
     "RotateResult",
     "SessionRecord",
     "ThrottleState",
-    "UserRecord",
 ]
 
 
-class EmailTaken(Exception):  # noqa: N818 (a domain outcome, not an error condition)
-    """The canonical e-mail already belongs to an account."""
-
-
 @dataclass(frozen=True)
-class UserRecord:
-    """A stored account. ``password_hash`` never leaves the service layer."""
+class Account:
+    """An account as the service shows it outside the credential check: no password hash."""
 
     id: str
     email_canonical: str
     email_display: str
-    password_hash: str
     disabled: bool
     created_at: datetime
 
@@ -47,10 +40,10 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class Principal:
-    """A session together with its user, as loaded for an authenticated request."""
+    """A session together with its account, as loaded for an authenticated request."""
 
     session: SessionRecord
-    user: UserRecord
+    user: Account
 
 
 @dataclass(frozen=True)
@@ -59,16 +52,6 @@ class ThrottleState:
 
     failures: int
     locked_until: datetime | None
-
-
-@dataclass(frozen=True)
-class LoginState:
-    """What a login needs before verifying: the account (if any), an active lock, and how
-    many failures the address's streak holds (0: no streak is stored)."""
-
-    user: UserRecord | None
-    locked_until: datetime | None
-    failures: int = 0
 
 
 class RotateOutcome(StrEnum):
@@ -83,7 +66,7 @@ class RotateOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class RotateResult:
-    """Outcome of :meth:`Repository.rotate_refresh`; ``principal`` is set when rotated."""
+    """Outcome of a refresh-token rotation; ``principal`` is set when rotated."""
 
     outcome: RotateOutcome
     principal: Principal | None = None
