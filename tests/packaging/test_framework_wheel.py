@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conformance._targets import PROFILES
 from tests.gates._repo import GitRepo
@@ -66,11 +67,12 @@ def _checked(*command: str, cwd: Path) -> None:
 
 def _outside_env() -> dict[str, str]:
     """This environment minus what would point a child at the dev venv or at a CI service."""
-    drop = ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT", "COVERAGE_PROCESS_START")
+    drop = ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT", "CI")
+    prefixes = ("GITHUB_", "AUTHSVC_", "COVERAGE_")
     return {
         key: value
         for key, value in os.environ.items()
-        if key not in drop and not key.startswith(("GITHUB_", "AUTHSVC_")) and key != "CI"
+        if key not in drop and not key.startswith(prefixes)
     }
 
 
@@ -167,6 +169,12 @@ def test_conformance_against_a_running_authsvc(fresh: FreshVenv, tmp_path: Path)
     assert metrics.get("failed", 0) == metrics.get("error", 0) == 0, metrics
 
 
+def _statuses(report: Path) -> dict[str, str]:
+    """Each gate's status in a JSON report of `quality-gates run`."""
+    gates = json.loads(report.read_text(encoding="utf-8"))["gates"]
+    return {str(g["gate"]): str(g["status"]) for g in gates}
+
+
 def test_run_on_a_repository_that_is_not_this_one(fresh: FreshVenv, tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "service")
     build(repo)  # a change that adds an untested branch to a critical file
@@ -182,8 +190,7 @@ def test_run_on_a_repository_that_is_not_this_one(fresh: FreshVenv, tmp_path: Pa
         env=_outside_env(),
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    gates = json.loads(report.read_text(encoding="utf-8"))["gates"]
-    assert {g["gate"]: g["status"] for g in gates} == {
+    assert _statuses(report) == {
         "checklist": "pass",
         "coverage": "fail",
         "api-compat": "pass",
@@ -194,3 +201,45 @@ def test_run_on_a_repository_that_is_not_this_one(fresh: FreshVenv, tmp_path: Pa
     elsewhere = _run(fresh.quality_gates, "--repo", str(tmp_path), "run", cwd=tmp_path)
     assert elsewhere.returncode == 2, elsewhere.stderr
     assert len(elsewhere.stderr.strip().splitlines()) == 1, elsewhere.stderr
+
+
+def _action_step(name: str) -> str:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (script,) = [step["run"] for step in action["runs"]["steps"] if step.get("name") == name]
+    return str(script)
+
+
+def test_the_action_runs_the_gates_asked_for(fresh: FreshVenv, tmp_path: Path) -> None:
+    """action.yml's last step, run as GitHub runs it (bash -eo pipefail), with the wheel."""
+    repo = GitRepo(tmp_path / "service")
+    build(repo)
+    report = tmp_path / "gate.json"
+    summary = tmp_path / "summary.md"
+    env = _outside_env()
+    env["PATH"] = f"{fresh.python.parent}{os.pathsep}{env.get('PATH', '')}"
+    env |= {
+        "QG_POLICY_DIR": str(repo.path),
+        "QG_BASELINE": "",
+        "QG_BASE_REF": "main",  # a pull request into main: the baseline is origin/main
+        "QG_GATES": "incidents api-compat",
+        "QG_ARGS": f"--report json={report}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    script = _action_step("quality-gates run")
+    shell = ("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+    done = _run(*shell, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "--baseline origin/main" in done.stdout
+    assert _statuses(report) == {
+        "checklist": "skipped",
+        "coverage": "skipped",
+        "api-compat": "pass",
+        "incidents": "pass",
+    }
+    assert "incidents" in summary.read_text(encoding="utf-8")
+    # Every gate of the policy: the coverage gate fails the step.
+    everything = _run(*shell, cwd=tmp_path, env={**env, "QG_GATES": ""})
+    assert everything.returncode == 1, everything.stdout + everything.stderr
+    unknown = _run(*shell, cwd=tmp_path, env={**env, "QG_GATES": "coverage speling"})
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "quality-gates: error: unknown gate 'speling' in `gates`"
