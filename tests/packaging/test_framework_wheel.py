@@ -210,6 +210,12 @@ def test_run_on_a_repository_that_is_not_this_one(fresh: FreshVenv, tmp_path: Pa
         "incidents": "pass",
     }
     assert "app/auth/login.py" in done.stdout
+    # A gate whose extra is not installed says which one to install (exit code 2: an error).
+    mutation = _run(fresh.quality_gates, "mutation", cwd=repo.path)
+    assert mutation.returncode == 2, mutation.stdout + mutation.stderr
+    assert "install the framework's `mutation` extra (auth-quality-gates[mutation])" in (
+        mutation.stderr
+    )
     # Bad input: a directory that is no git repository is one line and exit code 2.
     elsewhere = _run(fresh.quality_gates, "--repo", str(tmp_path), "run", cwd=tmp_path)
     assert elsewhere.returncode == 2, elsewhere.stderr
