@@ -128,6 +128,18 @@ def test_the_wheel_holds_the_framework_and_its_entry_points(fresh: FreshVenv) ->
     assert "Requires-Dist: pytest>=8.3; extra == 'conformance'" in requires
 
 
+def test_the_service_wheel_holds_only_the_service(tmp_path: Path) -> None:
+    """The root project's wheel: authsvc and its script, nothing of the framework."""
+    _checked(_uv(), "build", "--wheel", "--quiet", "-o", str(tmp_path), ".", cwd=ROOT)
+    (built,) = tmp_path.glob("authsvc-*.whl")
+    with zipfile.ZipFile(built) as wheel:
+        names = wheel.namelist()
+        entry_points = wheel.read("authsvc-0.1.0.dist-info/entry_points.txt").decode()
+    assert {name.split("/")[0] for name in names} == {"authsvc", "authsvc-0.1.0.dist-info"}
+    assert "authsvc/migrations/env.py" in names
+    assert entry_points.split() == ["[console_scripts]", "authsvc", "=", "authsvc.cli:main"]
+
+
 def test_the_fresh_venv_has_no_web_framework_or_database_driver(
     fresh: FreshVenv, tmp_path: Path
 ) -> None:
