@@ -5,7 +5,8 @@ Every test under ``tests/<kind>/`` gets the ``<kind>`` marker, so ``-m unit`` or
 is an error, not a silently unmarked test.
 
 Two opt-ins skip, with the reason, what costs minutes: ``--integration`` (real servers and
-databases) and ``--replay-bars`` (the replay gate's bars, run by ``nox -s replay-bars``).
+databases; also tests/packaging/, the framework's wheel in a fresh venv) and ``--replay-bars``
+(the replay gate's bars, run by ``nox -s replay-bars``).
 
 Under pytest-xdist (``nox -s tests`` runs ``-n auto``), :class:`SharedServerScheduling` hands
 work out in units: a folder whose tests share session-scoped servers is one unit (one worker
@@ -23,7 +24,18 @@ import pytest
 from hypothesis import HealthCheck, Verbosity, settings
 from xdist.scheduler import LoadScopeScheduling
 
-KINDS = ("unit", "property", "contract", "integration", "gates", "conformance", "bugzoo")
+KINDS = (
+    "unit",
+    "property",
+    "contract",
+    "integration",
+    "gates",
+    "conformance",
+    "bugzoo",
+    "packaging",
+)
+#: Kinds that start real servers or build real environments: opt-in with ``--integration``.
+OPT_IN = ("integration", "packaging")
 #: Kinds whose tests share session-scoped servers (live services, a PostgreSQL cluster).
 SHARED_SERVERS = ("contract", "integration", "conformance")
 #: The modules of tests marked ``replay_bars``; they share a session-scoped replay cache.
@@ -82,7 +94,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{relative}: tests must live in one of tests/{{{','.join(KINDS)}}}/"
             )
         item.add_marker(getattr(pytest.mark, kind))
-        if kind == "integration" and not run_integration:
+        if kind in OPT_IN and not run_integration:
             item.add_marker(skip_integration)
         if item.get_closest_marker("replay_bars") is not None:
             if f"tests/{relative.as_posix()}" not in REPLAY_BAR_MODULES:

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> GateResult:
     try:
         import pytest  # noqa: PLC0415 - only this command needs it, and pytest is optional
     except ImportError:
-        raise InputError("the conformance suite needs pytest: pip install pytest") from None
+        raise InputError(
+            "the conformance suite needs pytest: install auth-quality-gates[conformance]"
+        ) from None
     target = open_target(args.url, args.profile)
     probe(target)
     # The suite's own directory is the root and the conftest boundary, so no conftest.py or

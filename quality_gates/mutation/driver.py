@@ -90,7 +90,7 @@ def environment(environ: Mapping[str, str]) -> dict[str, str]:
 def mutmut_version(python: str, environ: Mapping[str, str]) -> str:
     """mutmut's version in ``python``; ``InputError`` when it is missing or not mutmut 3."""
     hint = (
-        "install the `mutation` dependency group (`uv sync --group mutation`), or point "
+        "install the framework's `mutation` extra (auth-quality-gates[mutation]), or point "
         "tool.quality_gates.mutation.python (--mutmut-python) at an interpreter that has it"
     )
     try:

@@ -76,7 +76,9 @@ class PostgresDatabases:
             import psycopg  # noqa: PLC0415 - only PostgreSQL runs need the driver
             from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
         except ImportError:
-            raise InputError("database = 'postgresql' needs the psycopg package") from None
+            raise InputError(
+                "database = 'postgresql' needs psycopg: install auth-quality-gates[postgres]"
+            ) from None
         self._psycopg = psycopg
         try:
             self._params = conninfo_to_dict(admin_dsn)
