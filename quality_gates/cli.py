@@ -163,7 +163,7 @@ def _judge(args: argparse.Namespace, gate: str | None = None) -> int:
     inputs = Inputs.from_options(vars(args))
     ctx = GateContext(repo=repo, policy=policy, environ=os.environ, inputs=inputs, stdin=sys.stdin)
     names = policy.gates if gate is None else (gate,)
-    results = run_gates(names, ctx, skip=getattr(args, "skip", ()))
+    results = run_gates(names, ctx, skip=args.skip if gate is None else ())
     code = _emit(results, args, describe(ctx))
     if gate is not None and (custom := EXIT_CODES.get(gate)) is not None:
         return custom(results[0], code)

@@ -38,11 +38,12 @@ class Inputs:
     @classmethod
     def from_options(cls, options: Mapping[str, object]) -> Inputs:
         """The inputs among parsed options (``vars(args)``); absent ones keep their default."""
+        labels = options.get("labels")
         return cls(
             body_file=_text(options.get("body_file")),
             event=_text(options.get("event")),
             reviews=_text(options.get("reviews")),
-            labels=tuple(str(label) for label in options.get("labels") or ()),  # type: ignore[attr-defined]
+            labels=tuple(map(str, labels)) if isinstance(labels, list | tuple) else (),
             author=_text(options.get("author")),
             spec=_text(options.get("spec")),
             watch=options.get("canary_action") == "watch",

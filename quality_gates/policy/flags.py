@@ -7,7 +7,6 @@ A flag's ``dest`` is ``policy:<section>.<key>`` and its default ``None`` ("not g
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,7 +31,7 @@ def add_flags(group: argparse._ActionsContainer, section: str, *, default: objec
             continue
         spec = spec_of(field)
         key = f"{section}.{field.name}" if section else field.name
-        options = _options(spec, field)
+        options = _options(spec)
         where = f"policy: {key}" + (f", default {_shown(field.default)}" if field.default else "")
         group.add_argument(
             flag,
@@ -47,10 +46,10 @@ def add_flags(group: argparse._ActionsContainer, section: str, *, default: objec
             )
 
 
-def _options(spec: Spec, field: dataclasses.Field[Any]) -> dict[str, Any]:
+def _options(spec: Spec) -> dict[str, Any]:
+    """How argparse reads the flag: one of its choices, or text the key's converter checks."""
     if spec.choices:
         return {"choices": spec.choices}
-    del field
     return {"metavar": spec.metavar, "type": v.argument(spec.convert, spec.read)}
 
 
