@@ -8,10 +8,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from quality_gates.policy.model import Policy, sections, settings
+from quality_gates.policy.model import ROOT, Policy, sections, settings
 from quality_gates.policy.setting import flag_of, spec_of
-
-ROOT = "tool.quality_gates"
 
 
 def keys_table() -> str:

@@ -16,10 +16,8 @@ from typing import Any
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
-from quality_gates.policy.model import Policy, sections, settings
+from quality_gates.policy.model import ROOT, Policy, sections, settings
 from quality_gates.policy.setting import spec_of
-
-ROOT = "tool.quality_gates"
 
 
 def load_policy(

@@ -17,6 +17,8 @@ from quality_gates.policy.mutation import MutationPolicy
 from quality_gates.policy.replay import ReplayPolicy
 from quality_gates.policy.setting import choice, setting
 
+#: Where the policy lives in ``pyproject.toml``: the start of every key path.
+ROOT = "tool.quality_gates"
 DEFAULT_TEST_PATHS = ("tests/**", "test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 
 

@@ -11,7 +11,6 @@ from quality_gates import validate as v
 from quality_gates.policy import converters as c
 from quality_gates.policy.setting import Alias, choice, setting
 
-KEYPATH = "tool.quality_gates.mutation"
 SCOPES = ("changed", "all")
 JUDGES = ("change", "function")
 
