@@ -238,7 +238,10 @@ _gate_session("behaviour", needs_tests=False)
 
 @nox.session(python=PYTHON, default=False, tags=["gates"])
 def mutation(session: nox.Session) -> None:
-    """Mutation-test the critical functions changed since the baseline (``-- --all``: all)."""
+    """Mutation-test the critical functions changed since the baseline.
+
+    ``-- --mutation-scope all``: every function of the critical paths.
+    """
     _sync(session, "mutation")
     session.run("quality-gates", "mutation", *GATE_REPORTS, *session.posargs)
 

@@ -212,7 +212,7 @@ def run_coverage(ctx: StageContext) -> StageResult:
     """The coverage gate on the tests stage's data. The total floor is left out (``0``): it
     is set for the whole suite over both packages, and the zoo runs a subset; the per-path
     floors and every changed critical line are judged as in CI."""
-    return _quality_gate(ctx, "coverage", ["--fail-under", "0"], ctx.settings.gate_timeout)
+    return _quality_gate(ctx, "coverage", ["--coverage-fail-under", "0"], ctx.settings.gate_timeout)
 
 
 def run_api_compat(ctx: StageContext) -> StageResult:
@@ -222,7 +222,7 @@ def run_api_compat(ctx: StageContext) -> StageResult:
 
 def run_incidents(ctx: StageContext) -> StageResult:
     """The incident gate on the tests stage's JUnit report."""
-    return _quality_gate(ctx, "incidents", ["--junit", JUNIT], ctx.settings.gate_timeout)
+    return _quality_gate(ctx, "incidents", ["--incidents-junit", JUNIT], ctx.settings.gate_timeout)
 
 
 def run_replay(ctx: StageContext) -> StageResult:
@@ -231,9 +231,9 @@ def run_replay(ctx: StageContext) -> StageResult:
     args = [
         "--replay-baseline",
         ctx.base,
-        "--accounts",
+        "--replay-accounts",
         str(settings.accounts),
-        "--legacy-costs",
+        "--replay-legacy-costs",
         settings.legacy_costs,
         "--replay-timeout",
         str(int(settings.replay_timeout)),
@@ -248,8 +248,8 @@ def run_replay(ctx: StageContext) -> StageResult:
 def run_behaviour(ctx: StageContext) -> StageResult:
     """The behaviour gate: the baseline's versions of the test files the patch edits, run on
     the patched code; each test they catch must be declared in the patch's ``<slug>.md``. The
-    zoo has no reviewers, so approvals are not judged (``--min-approvals 0``)."""
-    args = ["--min-approvals", "0"]
+    zoo has no reviewers, so approvals are not judged (``--checklist-min-approvals 0``)."""
+    args = ["--checklist-min-approvals", "0"]
     if ctx.body is not None:
         args += ["--body-file", str(ctx.body)]
     return _quality_gate(ctx, "behaviour", args, ctx.settings.gate_timeout)

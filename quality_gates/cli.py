@@ -9,22 +9,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from quality_gates import __version__, git
 from quality_gates.conformance import cli as conformance_cli
-from quality_gates.context import GateContext
+from quality_gates.context import GateContext, Inputs
 from quality_gates.errors import InputError
-from quality_gates.gates import DEFAULT_GATES, GATES
-from quality_gates.policy import (
-    Policy,
-    apply_overrides,
-    load_policy,
-    override_dest,
-    overrides_from,
+from quality_gates.gates import (
+    DEFAULT_GATES,
+    EXIT_CODES,
+    GATES,
+    POLICY_CHECKS,
+    SUBCOMMANDS,
+    Gate,
 )
+from quality_gates.policy import Policy, add_flags, apply_overrides, load_policy, overrides_from
 from quality_gates.report import FORMATS, render
 from quality_gates.report.as_text import gate_line, verdict_line
 from quality_gates.result import (
@@ -43,21 +44,16 @@ DESCRIPTION = "Pre-merge quality gates, driven by [tool.quality_gates] in pyproj
 EPILOG = "Exit codes: 0 passed, 1 a gate failed, 2 usage or bad input, 3 internal error."
 
 
-class _Command(Protocol):
-    """A command that judges something other than the repository (no git, no policy needed)."""
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its options, and what it does with them (returns the exit code)."""
 
-    NAME: str
-    HELP: str
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """Add the command's own options."""
-
-    def run(self, args: argparse.Namespace) -> GateResult:
-        """Judge; raise ``InputError`` for bad input."""
-
-
-#: Such commands, by name; their result is reported like a gate's.
-STANDALONE: dict[str, _Command] = {conformance_cli.NAME: conformance_cli}
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handle: Callable[[argparse.Namespace], int]
+    #: Whether it compares with a git baseline (``--baseline``, ``--baseline-fallback``).
+    uses_git: bool = True
 
 
 def _report_spec(value: str) -> tuple[str, str]:
@@ -69,7 +65,7 @@ def _report_spec(value: str) -> tuple[str, str]:
     return fmt, path
 
 
-def _global_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+def _global_options(parser: argparse.ArgumentParser, *, sub: bool, uses_git: bool = True) -> None:
     # On subcommands the defaults are SUPPRESS, so options given before the subcommand survive.
     def default(value: object) -> object:
         return argparse.SUPPRESS if sub else value
@@ -96,31 +92,26 @@ def _global_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
         default=argparse.SUPPRESS if sub else False,
         help="print only the verdict",
     )
-    group.add_argument(
-        "--baseline",
-        metavar="REF",
-        dest=override_dest("baseline"),
-        default=default(None),
-        help="compare with the merge base of REF (policy: baseline, default origin/main)",
-    )
-    group.add_argument(
-        "--baseline-fallback",
-        choices=("HEAD~1", "none", "error"),
-        dest=override_dest("baseline_fallback"),
-        default=default(None),
-        help="when REF is missing (policy: baseline_fallback, default HEAD~1)",
-    )
+    if uses_git:
+        add_flags(group, "", default=default(None))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser: global options, ``run``, one subcommand per gate, ``template``."""
-    parser = argparse.ArgumentParser(prog="quality-gates", description=DESCRIPTION, epilog=EPILOG)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _global_options(parser, sub=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    run = commands.add_parser("run", help="run the policy's gates, one combined report")
-    _global_options(run, sub=True)
-    run.add_argument(
+def _gate_options(
+    parser: argparse.ArgumentParser, gate: Gate, done: set[str] | None = None
+) -> None:
+    """A group of ``gate``'s options: its sections' flags (each section once), its inputs."""
+    group = parser.add_argument_group(f"{gate.NAME} options")
+    added = set() if done is None else done
+    for section in gate.SECTIONS:
+        if section not in added:
+            add_flags(group, section)
+            added.add(section)
+    for add in gate.OPTIONS:
+        add(group)
+
+
+def _add_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--skip",
         metavar="GATE",
         action="append",
@@ -128,33 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="report GATE as skipped; repeatable",
     )
+    done: set[str] = set()
     for gate in GATES.values():
-        gate.add_arguments(run.add_argument_group(f"{gate.NAME} options"))
-    for gate in GATES.values():
-        sub = commands.add_parser(gate.NAME, help=gate.HELP, description=gate.HELP)
-        _global_options(sub, sub=True)
-        gate.add_arguments(sub.add_argument_group(f"{gate.NAME} options"))
-        # Optional: a gate with actions of its own (``canary watch``).
-        if (add_subcommands := getattr(gate, "add_subcommands", None)) is not None:
-            add_subcommands(sub, lambda parser: _global_options(parser, sub=True))
-    for command in STANDALONE.values():
-        standalone = commands.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        _global_options(standalone, sub=True)
-        command.add_arguments(standalone)
-    tpl = commands.add_parser(
-        "template", help="write the pull-request template from the policy, or --check it"
-    )
-    _global_options(tpl, sub=True)
-    tpl.add_argument("--check", action="store_true", help="fail when the file is out of date")
-    tpl.add_argument(
-        "--output", metavar="PATH", help="where to write ('-' for stdout; default: policy)"
-    )
-    return parser
+        _gate_options(parser, gate, done)
 
 
 def _policy(args: argparse.Namespace) -> Policy:
     policy = load_policy(Path(args.repo), tuple(GATES), DEFAULT_GATES)
-    return apply_overrides(policy, overrides_from(vars(args)))
+    policy = apply_overrides(policy, overrides_from(vars(args)))
+    problems = [problem for check in POLICY_CHECKS.values() for problem in check(policy)]
+    if problems:
+        raise InputError(problems)
+    return policy
 
 
 def _emit(
@@ -179,36 +155,102 @@ def _emit(
     return exit_code(results)
 
 
+def _judge(args: argparse.Namespace, gate: str | None = None) -> int:
+    """Run ``gate`` alone, or (``None``) the policy's gates; report; the exit code."""
+    repo = Path(args.repo)
+    git.check_repository(repo)
+    policy = _policy(args)
+    inputs = Inputs.from_options(vars(args))
+    ctx = GateContext(repo=repo, policy=policy, environ=os.environ, inputs=inputs, stdin=sys.stdin)
+    names = policy.gates if gate is None else (gate,)
+    results = run_gates(names, ctx, skip=args.skip if gate is None else ())
+    code = _emit(results, args, describe(ctx))
+    if gate is not None and (custom := EXIT_CODES.get(gate)) is not None:
+        return custom(results[0], code)
+    return code
+
+
+def _add_template(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="fail when the file is out of date")
+    parser.add_argument(
+        "--output", metavar="PATH", help="where to write ('-' for stdout; default: policy)"
+    )
+
+
+def _template(args: argparse.Namespace) -> int:
+    repo = Path(args.repo)
+    policy = _policy(args)
+    text = template.render_template(policy)
+    output = args.output or policy.checklist.template
+    if args.check:
+        return _emit([template.check(repo, output, text)], args)
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        (repo / output).parent.mkdir(parents=True, exist_ok=True)
+        (repo / output).write_text(text, encoding="utf-8")
+        if not args.quiet:
+            print(f"wrote {output}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser, gate: Gate) -> None:
+    """The options of a gate's own action (``canary watch``): the gate's, and the global ones."""
+    _global_options(parser, sub=True)
+    _gate_options(parser, gate)
+
+
+def _gate_command(gate: Gate) -> Command:
+    def add(parser: argparse.ArgumentParser) -> None:
+        _gate_options(parser, gate)
+        if (add_actions := SUBCOMMANDS.get(gate.NAME)) is not None:
+            add_actions(parser, lambda sub: _common(sub, gate))
+
+    return Command(gate.NAME, gate.HELP, add, lambda args: _judge(args, gate.NAME))
+
+
+def commands() -> list[Command]:
+    """Every subcommand, in ``--help`` order."""
+    return [
+        Command("run", "run the policy's gates, one combined report", _add_run, _judge),
+        *(_gate_command(gate) for gate in GATES.values()),
+        Command(
+            conformance_cli.NAME,
+            conformance_cli.HELP,
+            conformance_cli.add_arguments,
+            lambda args: _emit([conformance_cli.run(args)], args),
+            uses_git=False,
+        ),
+        Command(
+            "template",
+            "write the pull-request template from the policy, or --check it",
+            _add_template,
+            _template,
+            uses_git=False,
+        ),
+    ]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: global options and one subcommand per ``Command``."""
+    parser = argparse.ArgumentParser(prog="quality-gates", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, sub=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands():
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        _global_options(sub, sub=True, uses_git=command.uses_git)
+        command.add_arguments(sub)
+        sub.set_defaults(handle=command.handle)
+    return parser
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     repo = Path(args.repo)
     if not repo.is_dir():
         raise InputError(f"--repo {repo}: not a directory")
-    if (command := STANDALONE.get(args.command)) is not None:
-        return _emit([command.run(args)], args)
-    if args.command == "template":
-        policy = _policy(args)
-        text = template.render_template(policy)
-        output = args.output or policy.checklist.template
-        if args.check:
-            return _emit([template.check(repo, output, text)], args)
-        if output == "-":
-            sys.stdout.write(text)
-        else:
-            (repo / output).parent.mkdir(parents=True, exist_ok=True)
-            (repo / output).write_text(text, encoding="utf-8")
-            if not args.quiet:
-                print(f"wrote {output}")
-        return 0
-    git.check_repository(repo)
-    policy = _policy(args)
-    ctx = GateContext(repo=repo, policy=policy, args=args, environ=os.environ, stdin=sys.stdin)
-    names = policy.gates if args.command == "run" else (args.command,)
-    results = run_gates(names, ctx, skip=getattr(args, "skip", ()))
-    code = _emit(results, args, describe(ctx))
-    # Optional: a gate's own exit codes when run alone (``canary``: 4 = inconclusive).
-    if args.command != "run" and (custom := getattr(GATES[args.command], "exit_code", None)):
-        return int(custom(results[0], code))
-    return code
+    handle: Callable[[argparse.Namespace], int] = args.handle
+    return handle(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -197,9 +197,14 @@ def argument(
         try:
             return converter(read(text))
         except Invalid as exc:
-            raise argparse.ArgumentTypeError(f"expected {exc.expected}") from None
+            got = f", got {text!r}" if exc.show_value else ""
+            raise argparse.ArgumentTypeError(f"expected {exc.expected}{got}") from None
         except ValueError:
             expected = names.get(read, "a value")
+            try:  # the key's own words say more ("a number 0-100") when it refuses the text too
+                converter(text)
+            except Invalid as exc:
+                expected = exc.expected
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
 
     return parse

@@ -1,18 +1,18 @@
 """The gate registry.
 
-A gate is a module exposing ``NAME``, ``HELP``, ``add_arguments(parser)`` and
-``run(ctx) -> GateResult``. Options a gate adds are policy overrides when their ``dest`` is a
-dotted policy key (``coverage.fail_under``); ``None`` means "not given". To add a gate, write the
-module, add it to ``_MODULES`` and its policy section to ``quality_gates.policy``: mypy checks
-that it fits.
+A gate is a module exposing ``NAME``, ``HELP``, ``SECTIONS`` (the policy sections it reads:
+their flags are its options), ``OPTIONS`` (adders of its per-run options, such as the pull
+request's) and ``run(ctx) -> GateResult``. To add a gate, write the module, add it to
+``_MODULES`` and its section to ``quality_gates.policy``: mypy checks that it fits.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Protocol
 
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.gates import (
     api_compat,
     behaviour,
@@ -23,6 +23,7 @@ from quality_gates.gates import (
     mutation,
     replay,
 )
+from quality_gates.policy import Policy
 from quality_gates.result import GateResult
 
 
@@ -31,9 +32,8 @@ class Gate(Protocol):
 
     NAME: str
     HELP: str
-
-    def add_arguments(self, parser: argparse._ActionsContainer) -> None:
-        """Add this gate's options (unique across gates: ``run`` accepts them all)."""
+    SECTIONS: tuple[str, ...]
+    OPTIONS: tuple[AddOptions, ...]
 
     def run(self, ctx: GateContext) -> GateResult:
         """Judge the repository; raise ``InputError`` for bad input."""
@@ -55,3 +55,14 @@ GATES: dict[str, Gate] = {gate.NAME: gate for gate in _MODULES}
 #: and ``replay`` (minutes) and ``canary`` (a deploy-time monitor) are opt-in through the
 #: policy's ``gates`` or their own command.
 DEFAULT_GATES: tuple[str, ...] = ("checklist", "coverage", "api-compat", "incidents")
+
+#: A gate's exit code when it runs alone, from its result and the usual code (``canary``:
+#: inconclusive is 4, not "skipped = 0"). Inside ``run`` the usual codes apply.
+EXIT_CODES: dict[str, Callable[[GateResult, int], int]] = {canary.NAME: canary.exit_code}
+#: Actions of a gate's own (``canary watch``): ``(parser, add_common_options)``.
+SUBCOMMANDS: dict[
+    str, Callable[[argparse.ArgumentParser, Callable[[argparse.ArgumentParser], None]], None]
+] = {canary.NAME: canary.add_subcommands}
+#: Checks of policy keys that need a gate's engine (the policy imports no engine): each
+#: returns its problems with their key paths, reported like the policy's own.
+POLICY_CHECKS: dict[str, Callable[[Policy], list[str]]] = {replay.NAME: replay.policy_problems}

@@ -18,55 +18,38 @@ from pathlib import Path
 from typing import Any
 
 from quality_gates import git
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
 from quality_gates.openapi.changes import LEVEL_ORDER, Change
 from quality_gates.openapi.document import load_document
 from quality_gates.openapi.rules import compare
 from quality_gates.openapi.waivers import Waiver, load_waivers
-from quality_gates.policy import override_dest
 from quality_gates.result import Finding, GateResult, MetricValue, Severity
 
 NAME = "api-compat"
 HELP = "API compatibility: snapshot drift and breaking changes since the baseline"
+SECTIONS: tuple[str, ...] = ("api_compat",)
 SEVERITY: dict[str, Severity] = {"ERR": "error", "WARN": "warning", "INFO": "info"}
 MAX_DRIFT_DETAILS = 10
 
 
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options of the api-compat gate."""
+def add_spec_option(parser: argparse._ActionsContainer) -> None:
+    """``--api-compat-spec``: a document generated elsewhere (not a policy key: it is per run)."""
     parser.add_argument(
-        "--snapshot",
+        "--api-compat-spec",
         metavar="PATH",
-        dest=override_dest("api_compat.snapshot"),
-        default=None,
-        help="committed OpenAPI snapshot (policy: snapshot)",
-    )
-    parser.add_argument(
-        "--spec",
-        metavar="PATH",
+        dest="spec",
         help="the generated OpenAPI document, instead of running api_compat.command",
     )
-    parser.add_argument(
-        "--waivers",
-        metavar="PATH",
-        dest=override_dest("api_compat.waivers"),
-        default=None,
-        help="waivers file (policy: waivers)",
-    )
-    parser.add_argument(
-        "--fail-on",
-        choices=("ERR", "WARN"),
-        default=None,
-        dest=override_dest("api_compat.fail_on"),
-        help="lowest level that fails the gate (policy: fail_on, default ERR)",
-    )
+
+
+OPTIONS: tuple[AddOptions, ...] = (add_spec_option,)
 
 
 def _generate(ctx: GateContext) -> tuple[str, str] | None:
     """The generated document's text and a label, or None when there is no way to get it."""
-    if ctx.args.spec:
-        path = Path(ctx.args.spec)
+    if ctx.inputs.spec:
+        path = Path(ctx.inputs.spec)
         try:
             return path.read_text(encoding="utf-8"), f"--spec {path}"
         except OSError as exc:

@@ -13,7 +13,6 @@ baseline's tree and in the candidate's code with the baseline's tests (``behavio
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from quality_gates.behaviour.rerun import Run, run_tests
 from quality_gates.behaviour.trees import extract_commit, overlay_code_changes, rerun_files
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
 from quality_gates.gates.checklist import add_pull_request_arguments, pull_request
 from quality_gates.result import Finding, GateResult, MetricValue
@@ -34,13 +33,12 @@ from quality_gates.review.pull_request import PullRequest, load_approvals
 
 NAME = "behaviour"
 HELP = "behaviour changes: the baseline's versions of the changed tests, run on the candidate"
+#: Its approvals rule is the checklist's (``checklist.min_approvals``).
+SECTIONS: tuple[str, ...] = ("behaviour", "checklist")
+#: The pull request's options, shared with the checklist gate.
+OPTIONS: tuple[AddOptions, ...] = (add_pull_request_arguments,)
 _DETAIL_CHARS = 400
 _GONE = "not run on the candidate (its parameters come from the code, or its file does not load)"
-
-
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """The pull request's options (shared with the checklist gate)."""
-    add_pull_request_arguments(parser)
 
 
 @dataclass(frozen=True)
@@ -151,12 +149,12 @@ def _approvals(ctx: GateContext, pr: PullRequest, metrics: dict[str, MetricValue
     need = ctx.policy.checklist.min_approvals
     if need == 0:
         return []
-    if not ctx.args.reviews:
+    if not ctx.inputs.reviews:
         raise InputError(
             f"behaviour changes need {need} approval(s) (checklist.min_approvals): give "
             "--reviews FILE (the JSON of GET /repos/OWNER/REPO/pulls/N/reviews)"
         )
-    approved = load_approvals(ctx.args.reviews, pr.author).approved
+    approved = load_approvals(ctx.inputs.reviews, pr.author).approved
     metrics["approvals"] = len(approved)
     if len(approved) >= need:
         return []

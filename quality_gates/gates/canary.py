@@ -2,8 +2,9 @@
 
 Two ways to read the login counter (policy key ``metric``, by ``outcome_label``):
 
-- direct: ``canary watch --baseline URL --canary URL`` scrapes both versions' ``/metrics``;
-- Prometheus: ``canary watch --prometheus URL --baseline-selector '{...}' --canary-selector
+- direct: ``canary watch --baseline-url URL --canary-url URL`` scrapes both versions'
+  ``/metrics``;
+- Prometheus: ``canary watch --prometheus-url URL --baseline-selector '{...}' --canary-selector
   '{...}'`` asks Prometheus's query API for ``METRIC{selector}`` of each version (every replica).
 
 Either way it polls every ``interval`` seconds for at most ``duration`` seconds, follows the
@@ -21,110 +22,38 @@ from collections.abc import Callable
 
 import httpx
 
-from quality_gates import validate as v
 from quality_gates.canary.decision import Criteria
 from quality_gates.canary.metrics import scrape
 from quality_gates.canary.prometheus import Groups, query, query_text
 from quality_gates.canary.watch import Side, Timing, watch
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
-from quality_gates.policy import override_dest
-from quality_gates.policy_deploy import CanaryPolicy, bounded_int, http_url, metric_name, selector
+from quality_gates.policy import CanaryPolicy
 from quality_gates.result import GateResult, MetricValue
 
 NAME = "canary"
 HELP = "canary monitor: compare login outcomes of a canary and the baseline; promote or roll back"
+SECTIONS: tuple[str, ...] = ("canary",)
 EXIT_INCONCLUSIVE = 4
 NEEDS = (
-    "canary watch needs --baseline URL and --canary URL, "
-    "or --prometheus URL with --baseline-selector and --canary-selector"
+    "canary watch needs --baseline-url URL and --canary-url URL, "
+    "or --prometheus-url URL with --baseline-selector and --canary-selector"
 )
 
 
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options usable in ``run`` and ``canary`` (policy keys under ``canary.``)."""
-    urls = (
-        ("--baseline-url", "baseline_url", "URL", "the baseline's base URL (its /metrics)"),
-        ("--canary-url", "canary_url", "URL", "the canary's base URL (its /metrics)"),
-        ("--prometheus", "prometheus_url", "URL", "read both versions from this Prometheus"),
-    )
-    selectors = (
-        ("--baseline-selector", "baseline_selector", "MATCHERS", "PromQL matchers of the baseline"),
-        ("--canary-selector", "canary_selector", "MATCHERS", "PromQL matchers of the canary"),
-    )
-    for (flag, key, meta, text), convert in [(u, http_url) for u in urls] + [
-        (s, selector) for s in selectors
-    ]:
-        parser.add_argument(
-            flag,
-            metavar=meta,
-            dest=override_dest(f"canary.{key}"),
-            type=v.argument(convert, str),
-            default=None,
-            help=text,
-        )
-    for flag, key, text in (
-        ("--interval", "interval", "seconds between polls (default 10)"),
-        ("--duration", "duration", "longest watch, seconds (default 300)"),
-        ("--max-drop", "max_drop", "success-rate drop that rolls back, points (default 2)"),
-        ("--max-error-rate", "max_error_rate", "error share that rolls back, %% (default 1)"),
-    ):
-        parser.add_argument(
-            flag,
-            metavar="N",
-            dest=override_dest(f"canary.{key}"),
-            type=v.argument(v.positive_number if key in ("interval", "duration") else v.percent),
-            default=None,
-            help=text,
-        )
-    parser.add_argument(
-        "--min-sample",
-        metavar="N",
-        dest=override_dest("canary.min_sample"),
-        type=v.argument(bounded_int(1, 1_000_000_000), int),
-        default=None,
-        help="login attempts each version needs (default 100)",
-    )
-    parser.add_argument(
-        "--metric",
-        metavar="NAME",
-        dest=override_dest("canary.metric"),
-        type=v.argument(metric_name, str),
-        default=None,
-        help="the login counter to follow, labelled by outcome (policy: canary.metric; required)",
-    )
+OPTIONS: tuple[AddOptions, ...] = ()
 
 
 def add_subcommands(
-    parser: argparse.ArgumentParser, add_globals: Callable[[argparse.ArgumentParser], None]
+    parser: argparse.ArgumentParser, add_common: Callable[[argparse.ArgumentParser], None]
 ) -> None:
-    """``canary watch --baseline URL --canary URL`` (the short spellings of the URL options)."""
-    # No abbreviations: ``--canary`` (watch's URL) must not read as ``--canary-url`` or
-    # ``--canary-selector`` of this parser before ``watch`` gets it.
+    """``canary watch``: watch now, and say so when there is nothing to watch."""
+    # No abbreviations: an option after ``watch`` must reach ``watch``, never match a longer
+    # flag of this parser.
     parser.allow_abbrev = False
     actions = parser.add_subparsers(dest="canary_action", metavar="ACTION")
-    watch = actions.add_parser(
-        "watch", help="poll both /metrics and decide", conflict_handler="resolve"
-    )
-    add_globals(watch)
-    add_arguments(watch.add_argument_group("canary options"))
-    # Here --baseline is the baseline's URL, not a git ref: "resolve" takes the name over.
-    watch.add_argument(
-        "--baseline",
-        metavar="URL",
-        dest=override_dest("canary.baseline_url"),
-        type=v.argument(http_url, str),
-        default=None,
-        help="the baseline's base URL",
-    )
-    watch.add_argument(
-        "--canary",
-        metavar="URL",
-        dest=override_dest("canary.canary_url"),
-        type=v.argument(http_url, str),
-        default=None,
-        help="the canary's base URL",
-    )
+    watch = actions.add_parser("watch", help="poll both versions and decide")
+    add_common(watch)
 
 
 def exit_code(result: GateResult, default: int) -> int:
@@ -177,17 +106,18 @@ def _check(policy: CanaryPolicy) -> None:
     direct = bool(policy.baseline_url or policy.canary_url)
     if direct and policy.prometheus_url:
         raise InputError(
-            "canary: give either --baseline/--canary URLs (/metrics) or --prometheus, not both"
+            "canary: give either --baseline-url/--canary-url (/metrics) or --prometheus-url, "
+            "not both"
         )
     if policy.prometheus_url and not (policy.baseline_selector and policy.canary_selector):
         raise InputError(
-            "canary: --prometheus needs --baseline-selector and --canary-selector "
+            "canary: --prometheus-url needs --baseline-selector and --canary-selector "
             '(PromQL matchers such as {track="canary"})'
         )
     if not policy.metric:
         raise InputError(
-            "canary: no counter to follow: set [tool.quality_gates.canary] metric or --metric "
-            "(the login attempts counter, labelled by outcome)"
+            "canary: no counter to follow: set [tool.quality_gates.canary] metric or "
+            "--canary-metric (the login attempts counter, labelled by outcome)"
         )
 
 
@@ -196,12 +126,12 @@ def run(ctx: GateContext) -> GateResult:
     policy = ctx.policy.canary
     configured = (policy.baseline_url and policy.canary_url) or policy.prometheus_url
     if not configured:
-        if getattr(ctx.args, "canary_action", None) == "watch":
+        if ctx.inputs.watch:
             raise InputError(NEEDS)
         return GateResult(
             NAME,
             "skipped",
-            reason="no canary to watch (--baseline-url and --canary-url, or --prometheus)",
+            reason="no canary to watch (--baseline-url and --canary-url, or --prometheus-url)",
         )
     _check(policy)
     interactive = sys.stderr.isatty() and not ctx.environ.get("CI")

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 
-from quality_gates import validate
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
 from quality_gates.git import ChangedFile
 from quality_gates.globs import matches
-from quality_gates.policy import ChecklistItem, override_dest
+from quality_gates.policy import ChecklistItem
 from quality_gates.result import Finding, GateResult, MetricValue
 from quality_gates.review import template
 from quality_gates.review.declarations import malformed_findings, parse_declarations
@@ -24,18 +23,7 @@ from quality_gates.review.pull_request import PullRequest, load_approvals, load_
 
 NAME = "checklist"
 HELP = "review checklist: required items for the changed paths, tests, approvals"
-
-
-def _count(text: str) -> int:
-    try:
-        return validate.non_negative_int(int(text))
-    except (ValueError, validate.Invalid):
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-
-
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options of the checklist gate."""
-    add_pull_request_arguments(parser)
+SECTIONS: tuple[str, ...] = ("checklist",)
 
 
 def add_pull_request_arguments(parser: argparse._ActionsContainer) -> None:
@@ -50,29 +38,29 @@ def add_pull_request_arguments(parser: argparse._ActionsContainer) -> None:
         "--reviews", metavar="PATH", help="reviews JSON, as GET /repos/O/R/pulls/N/reviews returns"
     )
     parser.add_argument(
-        "--label", metavar="NAME", action="append", default=[], help="a PR label; repeatable"
+        "--label",
+        metavar="NAME",
+        dest="labels",
+        action="append",
+        default=[],
+        help="a PR label; repeatable",
     )
     parser.add_argument("--author", metavar="LOGIN", help="the PR author (default: from the event)")
-    parser.add_argument(
-        "--min-approvals",
-        metavar="N",
-        type=_count,
-        dest=override_dest("checklist.min_approvals"),
-        default=None,
-        help="approvals needed from reviewers other than the author (policy: min_approvals)",
-    )
+
+
+OPTIONS: tuple[AddOptions, ...] = (add_pull_request_arguments,)
 
 
 def pull_request(ctx: GateContext) -> PullRequest | None:
     """The pull request the options of :func:`add_pull_request_arguments` point at."""
-    args = ctx.args
+    given = ctx.inputs
     return load_pull_request(
-        body_file=args.body_file,
-        event_file=args.event,
+        body_file=given.body_file,
+        event_file=given.event,
         environ=ctx.environ,
         stdin=ctx.stdin,
-        extra_labels=tuple(args.label),
-        author=args.author,
+        extra_labels=given.labels,
+        author=given.author,
     )
 
 
@@ -234,12 +222,12 @@ def _approval_findings(
     ctx: GateContext, pr: PullRequest, metrics: dict[str, MetricValue]
 ) -> list[Finding]:
     need = ctx.policy.checklist.min_approvals
-    if not ctx.args.reviews:
+    if not ctx.inputs.reviews:
         raise InputError(
             f"checklist.min_approvals = {need} needs --reviews FILE "
             "(the JSON of GET /repos/OWNER/REPO/pulls/N/reviews)"
         )
-    approvals = load_approvals(ctx.args.reviews, pr.author)
+    approvals = load_approvals(ctx.inputs.reviews, pr.author)
     metrics["approvals"] = len(approvals.approved)
     findings = []
     if len(approvals.approved) < need:

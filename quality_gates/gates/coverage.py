@@ -9,51 +9,19 @@ no coverage data fails, with the probable reason, instead of passing vacuously.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
-from quality_gates import coverage_data, validate
-from quality_gates.context import GateContext
+from quality_gates import coverage_data
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.coverage_data import DataSummary, FileCoverage
 from quality_gates.globs import matches
-from quality_gates.policy import override_dest
 from quality_gates.result import Finding, GateResult, MetricValue
 
 NAME = "coverage"
 HELP = "coverage: total, per critical path, and every changed critical line"
-
-
-def _percent(text: str) -> float:
-    try:
-        return validate.percent(float(text))
-    except (ValueError, validate.Invalid):
-        raise argparse.ArgumentTypeError(f"expected a number 0-100, got {text!r}") from None
-
-
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options of the coverage gate (each overrides the policy key it names)."""
-    parser.add_argument(
-        "--data-file",
-        metavar="PATH",
-        dest=override_dest("coverage.data_file"),
-        default=None,
-        help="coverage.py data file, relative to --repo (policy: data_file, default .coverage)",
-    )
-    for flag, key, what in (
-        ("--fail-under", "fail_under", "total"),
-        ("--critical-fail-under", "critical_fail_under", "each critical path"),
-        ("--changed-fail-under", "changed_fail_under", "changed lines outside critical paths"),
-        ("--critical-changed-fail-under", "critical_changed_fail_under", "changed critical lines"),
-    ):
-        parser.add_argument(
-            flag,
-            metavar="PCT",
-            type=_percent,
-            dest=override_dest(f"coverage.{key}"),
-            default=None,
-            help=f"minimum %% for {what} (policy: {key})",
-        )
+SECTIONS: tuple[str, ...] = ("coverage",)
+OPTIONS: tuple[AddOptions, ...] = ()
 
 
 def _pct(covered: int, total: int) -> float:

@@ -8,37 +8,18 @@ a finding too: it guards nothing anyone can find.
 
 from __future__ import annotations
 
-import argparse
-
 from quality_gates import git
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.globs import matches
 from quality_gates.incident.junit import Case, cases_for, load_junit
 from quality_gates.incident.postmortems import Postmortem, load_postmortems
 from quality_gates.incident.testindex import TestIndex, build_index
-from quality_gates.policy import override_dest
 from quality_gates.result import Finding, GateResult, MetricValue
 
 NAME = "incidents"
 HELP = "incident registry: every postmortem has guarding tests that exist and passed"
-
-
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options of the incidents gate."""
-    parser.add_argument(
-        "--postmortems",
-        metavar="DIR",
-        dest=override_dest("incidents.directory"),
-        default=None,
-        help="postmortems folder (policy: directory)",
-    )
-    parser.add_argument(
-        "--junit",
-        metavar="PATH",
-        dest=override_dest("incidents.junit"),
-        default=None,
-        help="JUnit XML of the last test run (policy: junit)",
-    )
+SECTIONS: tuple[str, ...] = ("incidents",)
+OPTIONS: tuple[AddOptions, ...] = ()
 
 
 def _judge(

@@ -11,7 +11,6 @@ accepts them (with a reason, until an expiry date). See docs/mutation.md.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -19,63 +18,23 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from quality_gates import validate as v
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
 from quality_gates.git import list_files
 from quality_gates.mutation import baseline, focus, runner
-from quality_gates.mutation.policy import MutationPolicy, children
 from quality_gates.mutation.progress import Progress
 from quality_gates.mutation.scope import Scope, candidate, changed_scope, full_scope, touched_lines
 from quality_gates.mutation.survivors import Accepted, load_survivors
 from quality_gates.mutation.verdict import Rules, judge
-from quality_gates.policy import override_dest
+from quality_gates.policy import MutationPolicy
 from quality_gates.result import Finding, GateResult, Table
 
 NAME = "mutation"
 #: Seconds the baseline comparison gets at least, even when the run used up the budget.
 MIN_COMPARE = 120.0
 HELP = "mutation testing (mutmut 3) of the critical functions the change touches"
-
-
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options overriding ``[tool.quality_gates.mutation]`` keys."""
-    parser.add_argument(
-        "--all",
-        dest=override_dest("mutation.scope"),
-        action="store_const",
-        const="all",
-        default=None,
-        help="mutate every function of the critical paths, not only the changed ones",
-    )
-    for flag, key, meta, kind, text in (
-        ("--mutation-threshold", "threshold", "PCT", v.argument(v.percent, float), "minimum score"),
-        ("--survivors", "survivors", "PATH", str, "accepted survivors file (TOML)"),
-        (
-            "--mutation-budget",
-            "time_budget_seconds",
-            "SECONDS",
-            v.argument(v.positive_number, float),
-            "time budget; past it the rest is sampled",
-        ),
-        ("--mutation-seed", "seed", "N", v.argument(v.non_negative_int, int), "sampling seed"),
-        ("--mutmut-python", "python", "PATH", str, "interpreter that has mutmut 3"),
-        (
-            "--mutation-max-children",
-            "max_children",
-            "N",
-            v.argument(children, int),
-            "parallel runs",
-        ),
-    ):
-        parser.add_argument(
-            flag,
-            metavar=meta,
-            type=kind,
-            dest=override_dest(f"mutation.{key}"),
-            default=None,
-            help=f"{text} (policy: mutation.{key})",
-        )
+SECTIONS: tuple[str, ...] = ("mutation",)
+OPTIONS: tuple[AddOptions, ...] = ()
 
 
 def _read(ctx: GateContext, paths: list[str]) -> dict[str, str]:

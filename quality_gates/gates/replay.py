@@ -8,18 +8,15 @@ rollback check. See docs/replay.md.
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import sys
-from typing import Any
 
 from quality_gates import git
 from quality_gates import validate as v
-from quality_gates.context import GateContext
+from quality_gates.context import AddOptions, GateContext
 from quality_gates.errors import InputError
 from quality_gates.globs import matches
-from quality_gates.policy import override_dest
-from quality_gates.policy_deploy import ReplayPolicy, bounded_int
+from quality_gates.policy import Policy, ReplayPolicy
 from quality_gates.profile import TargetProfile, load_profile
 from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.legacy import COSTS
@@ -35,76 +32,23 @@ from quality_gates.result import Finding, GateResult
 
 NAME = "replay"
 HELP = "differential replay: baseline and candidate side by side on a realistic user population"
+SECTIONS: tuple[str, ...] = ("replay",)
+OPTIONS: tuple[AddOptions, ...] = ()
 
 
-def add_arguments(parser: argparse._ActionsContainer) -> None:
-    """Options overriding ``[tool.quality_gates.replay]`` keys."""
-
-    def option(flag: str, key: str, help_text: str, **kwargs: Any) -> None:
-        kwargs.setdefault("metavar", "N")
-        dest = override_dest(f"replay.{key}")
-        parser.add_argument(flag, dest=dest, default=None, help=help_text, **kwargs)
-
-    option("--profile", "profile", "target profile (TOML) with a [launch] section", metavar="PATH")
-    option(
-        "--replay-baseline",
-        "baseline",
-        "compare with the merge base of REF (default: --baseline)",
-        metavar="REF",
-    )
-    option(
-        "--accounts",
-        "accounts",
-        "population size (default 1000)",
-        type=v.argument(bounded_int(1, 1_000_000), int),
-    )
-    option(
-        "--seed", "seed", "population seed (default 0)", type=v.argument(v.non_negative_int, int)
-    )
-    option(
-        "--max-regressions",
-        "threshold",
-        "regressed requests tolerated (default 0)",
-        type=v.argument(v.non_negative_int, int),
-    )
-    option(
-        "--database",
-        "database",
-        "sqlite (default) or postgresql",
-        metavar="KIND",
-        choices=("sqlite", "postgresql"),
-    )
-    option(
-        "--postgres-dsn", "postgres_dsn", "PostgreSQL server to make databases on", metavar="DSN"
-    )
-    option(
-        "--legacy-costs",
-        "legacy_costs",
-        "historical (default) or low",
-        metavar="COSTS",
-        choices=("historical", "low"),
-    )
-    option(
-        "--concurrency",
-        "concurrency",
-        "accounts in flight (default 4)",
-        type=v.argument(bounded_int(1, 64), int),
-    )
-    option(
-        "--replay-timeout",
-        "timeout",
-        "time budget, seconds (default 1800)",
-        type=v.argument(v.positive_number),
-    )
-    option("--replay-cache", "cache_dir", "cache for environments and populations", metavar="DIR")
-    parser.add_argument(
-        "--aa",
-        dest=override_dest("replay.mode"),
-        action="store_const",
-        const="aa",
-        default=None,
-        help="A/A: the baseline against itself, to measure noise",
-    )
+def policy_problems(policy: Policy) -> list[str]:
+    """What the policy cannot know about ``replay.segments``: which names the engine has."""
+    keypath = "tool.quality_gates.replay.segments"
+    given = dict(policy.replay.segments)
+    problems = []
+    for name in given:
+        if name not in SEGMENTS:
+            hint = v.unknown_key("", name, list(SEGMENTS)).removeprefix(".")
+            problems.append(f"{keypath}: {hint.replace('unknown key', 'unknown segment')}")
+    shares = {name: segment.share for name, segment in SEGMENTS.items()} | given
+    if given and not problems and not any(shares.values()):
+        problems.append(f"{keypath}: at least one segment with a share > 0")
+    return problems
 
 
 def _shares(policy: ReplayPolicy, profile: TargetProfile) -> tuple[dict[str, float], list[Finding]]:

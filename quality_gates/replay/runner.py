@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quality_gates.policy_deploy import DEFAULT_TIMEZONE
+from quality_gates.policy.replay import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
 from quality_gates.replay import seed
 from quality_gates.replay.client import Api, Result, make_client

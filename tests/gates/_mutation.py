@@ -7,7 +7,6 @@ either they skip, unless ``QG_REQUIRE_MUTMUT=1`` (CI), where they fail instead.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -55,7 +54,6 @@ def load_context(
     return GateContext(
         repo=repo,
         policy=policy,
-        args=argparse.Namespace(**{f"policy:{k}": v for k, v in flags.items()}),
         environ=dict(os.environ if environ is None else environ),
     )
 

@@ -103,7 +103,7 @@ def test_drift_between_snapshot_and_app_fails(cli: CLI, repo: GitRepo) -> None:
 def test_generated_spec_from_a_file(cli: CLI, repo: GitRepo) -> None:
     setup(repo, spec())
     path = repo.write_json("built.json", break_it(spec()))
-    result = cli("api-compat", "--spec", str(path))
+    result = cli("api-compat", "--api-compat-spec", str(path))
     assert result.code == 1
     assert "snapshot drift" in result.out
 
@@ -173,7 +173,7 @@ def test_fail_on_warn(cli: CLI, repo: GitRepo) -> None:
     del doc["paths"]["/v1/me"]["get"]["parameters"]  # request-parameter-removed is WARN
     setup(repo, spec(), doc)
     assert cli("api-compat").code == 0
-    result = cli("api-compat", "--fail-on", "WARN")
+    result = cli("api-compat", "--api-compat-fail-on", "WARN")
     assert result.code == 1
     assert "WARN GET /v1/me: query parameter 'fields' removed" in result.out
 

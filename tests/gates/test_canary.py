@@ -95,14 +95,23 @@ def committed(repo: GitRepo) -> GitRepo:
     return repo
 
 
-FAST = ("--interval", "0.01", "--duration", "2", "--min-sample", "100", "--metric", METRIC)
+FAST = (
+    "--canary-interval",
+    "0.01",
+    "--canary-duration",
+    "2",
+    "--canary-min-sample",
+    "100",
+    "--canary-metric",
+    METRIC,
+)
 HEALTHY = {"success": 19, "bad_credentials": 1}
 
 
 def watch(cli: CLI, baseline: Served, canary: Served, *extra: str) -> tuple[int, str]:
     run = cli(
         "--format", "json", "canary", "watch",
-        "--baseline", baseline.url, "--canary", canary.url, *FAST, *extra,
+        "--baseline-url", baseline.url, "--canary-url", canary.url, *FAST, *extra,
     )  # fmt: skip
     return run.code, run.out
 
@@ -112,7 +121,7 @@ def test_healthy_canary_is_promoted(cli: CLI, committed: GitRepo, serve: Serve) 
     canary = serve(FakeService(HEALTHY))
     # Two polls' worth of logins is enough to promote, so a loaded machine that manages only a
     # few polls in the 2 s still reaches a decision (100 needed six, and failed under load).
-    code, out = watch(cli, baseline, canary, "--min-sample", "40")
+    code, out = watch(cli, baseline, canary, "--canary-min-sample", "40")
     assert code == 0, out
     assert '"decision": "promote"' in out
     assert "login success 95.0% on the canary" in out
@@ -121,7 +130,7 @@ def test_healthy_canary_is_promoted(cli: CLI, committed: GitRepo, serve: Serve) 
 def test_failing_canary_is_rolled_back_early(cli: CLI, committed: GitRepo, serve: Serve) -> None:
     baseline = serve(FakeService(HEALTHY))
     canary = serve(FakeService({"success": 8, "bad_credentials": 12}))
-    code, out = watch(cli, baseline, canary, "--duration", "60")
+    code, out = watch(cli, baseline, canary, "--canary-duration", "60")
     assert code == 1, out
     assert "roll back: login success 40.0% on the canary" in out
     assert '"impact": "the canary lets 40.0% of logins in, the baseline 95.0%"' in out
@@ -139,7 +148,7 @@ def test_error_outcomes_roll_back(cli: CLI, committed: GitRepo, serve: Serve) ->
 def test_too_little_traffic_is_inconclusive(cli: CLI, committed: GitRepo, serve: Serve) -> None:
     baseline = serve(FakeService({"success": 1}))
     canary = serve(FakeService({"success": 1}))
-    code, out = watch(cli, baseline, canary, "--duration", "0.3")
+    code, out = watch(cli, baseline, canary, "--canary-duration", "0.3")
     assert code == 4, out
     assert '"status": "skipped"' in out
     assert "inconclusive: too few login attempts" in out
@@ -148,7 +157,7 @@ def test_too_little_traffic_is_inconclusive(cli: CLI, committed: GitRepo, serve:
 def test_a_missing_metric_is_inconclusive(cli: CLI, committed: GitRepo, serve: Serve) -> None:
     baseline = serve(FakeService(HEALTHY))
     canary = serve(FakeService(HEALTHY, metric="login_total"))
-    code, out = watch(cli, baseline, canary, "--duration", "0.3")
+    code, out = watch(cli, baseline, canary, "--canary-duration", "0.3")
     assert code == 4, out
     assert f"metric {METRIC} not found on the canary" in out
 
@@ -164,10 +173,10 @@ def test_a_canary_whose_metrics_fail_is_rolled_back(
 
 
 def test_watch_needs_both_urls(cli: CLI, committed: GitRepo) -> None:
-    run = cli("canary", "watch", "--canary", "http://127.0.0.1:9")
+    run = cli("canary", "watch", "--canary-url", "http://127.0.0.1:9")
     assert run.code == 2
-    assert "canary watch needs --baseline URL and --canary URL" in run.err
-    assert cli("canary", "watch", "--baseline", "ftp://x").code == 2
+    assert "canary watch needs --baseline-url URL and --canary-url URL" in run.err
+    assert cli("canary", "watch", "--baseline-url", "ftp://x").code == 2
 
 
 def test_in_run_without_urls_it_is_skipped(cli: CLI, committed: GitRepo) -> None:
@@ -239,23 +248,32 @@ def test_two_proportion_p_value() -> None:
 def test_the_metric_has_no_default(cli: CLI, committed: GitRepo) -> None:
     """The framework knows no service's counter: without ``metric`` it says what to set."""
     run = cli(
-        "canary", "watch", "--baseline", "http://127.0.0.1:9", "--canary", "http://127.0.0.1:9"
+        "canary",
+        "watch",
+        "--baseline-url",
+        "http://127.0.0.1:9",
+        "--canary-url",
+        "http://127.0.0.1:9",
     )
     assert run.code == 2
-    assert "no counter to follow: set [tool.quality_gates.canary] metric or --metric" in run.err
+    assert (
+        "no counter to follow: set [tool.quality_gates.canary] metric or --canary-metric" in run.err
+    )
     assert "Traceback" not in run.err
 
 
 def test_prometheus_settings_are_checked(cli: CLI, committed: GitRepo) -> None:
     both = cli(
-        "canary", "watch", "--baseline", "http://127.0.0.1:9", "--canary", "http://127.0.0.1:9",
-        "--prometheus", "http://127.0.0.1:9", "--metric", METRIC,
+        "canary", "watch", "--baseline-url", "http://127.0.0.1:9", "--canary-url", "http://127.0.0.1:9",
+        "--prometheus-url", "http://127.0.0.1:9", "--canary-metric", METRIC,
     )  # fmt: skip
     assert both.code == 2
-    assert "or --prometheus, not both" in both.err
-    alone = cli("canary", "watch", "--prometheus", "http://127.0.0.1:9", "--metric", METRIC)
+    assert "or --prometheus-url, not both" in both.err
+    alone = cli(
+        "canary", "watch", "--prometheus-url", "http://127.0.0.1:9", "--canary-metric", METRIC
+    )
     assert alone.code == 2
-    assert "--prometheus needs --baseline-selector and --canary-selector" in alone.err
+    assert "--prometheus-url needs --baseline-selector and --canary-selector" in alone.err
     bad = cli("canary", "watch", "--canary-selector", 'track="canary"')
     assert bad.code == 2
     assert "PromQL label matchers in braces" in bad.err
@@ -264,7 +282,8 @@ def test_prometheus_settings_are_checked(cli: CLI, committed: GitRepo) -> None:
 def test_an_unreachable_prometheus_is_bad_input(cli: CLI, committed: GitRepo) -> None:
     port = free_port()  # nothing listens there
     run = cli(
-        "canary", "watch", "--prometheus", f"http://127.0.0.1:{port}", "--metric", METRIC,
+        "canary", "watch", "--prometheus-url", f"http://127.0.0.1:{port}",
+        "--canary-metric", METRIC,
         "--baseline-selector", '{track="baseline"}', "--canary-selector", '{track="canary"}',
         *FAST,
     )  # fmt: skip

@@ -33,7 +33,7 @@ from tests.integration._servers import Database, LiveServer, start_server
 
 METRIC = "authsvc_login_attempts_total"
 TRACKS = {"baseline": "5", "healthy": "5", "broken": "1"}  # track -> lockout threshold
-FAST = ("--interval", "1", "--min-sample", "30", "--metric", METRIC)
+FAST = ("--canary-interval", "1", "--canary-min-sample", "30", "--canary-metric", METRIC)
 
 pytestmark = pytest.mark.slow  # three services and Prometheus: about 30 s
 
@@ -126,7 +126,7 @@ def committed(repo: GitRepo) -> GitRepo:
 
 def watch(cli: CLI, fleet: Fleet, canary: str, *extra: str) -> tuple[int, str, str]:
     run = cli(
-        "--format", "json", "canary", "watch", "--prometheus", fleet.prometheus.base_url,
+        "--format", "json", "canary", "watch", "--prometheus-url", fleet.prometheus.base_url,
         "--baseline-selector", '{job="authsvc",track="baseline"}',
         "--canary-selector", f'{{job="authsvc",track="{canary}"}}', *FAST, *extra,
     )  # fmt: skip
@@ -137,7 +137,7 @@ def test_a_canary_that_locks_users_out_is_rolled_back(
     cli: CLI, committed: GitRepo, fleet: Fleet
 ) -> None:
     with Traffic(fleet.servers):
-        code, out, err = watch(cli, fleet, "broken", "--duration", "30")
+        code, out, err = watch(cli, fleet, "broken", "--canary-duration", "30")
     assert code == 1, out + err
     result = json.loads(out)["gates"][0]
     assert result["summary"].startswith("roll back: login success ")
@@ -152,7 +152,7 @@ def test_a_canary_that_locks_users_out_is_rolled_back(
 
 def test_a_healthy_canary_is_promoted(cli: CLI, committed: GitRepo, fleet: Fleet) -> None:
     with Traffic(fleet.servers):
-        code, out, err = watch(cli, fleet, "healthy", "--duration", "8")
+        code, out, err = watch(cli, fleet, "healthy", "--canary-duration", "8")
     assert code == 0, out + err
     metrics = json.loads(out)["gates"][0]["metrics"]
     assert metrics["decision"] == "promote"
@@ -166,14 +166,16 @@ def test_a_healthy_canary_is_promoted(cli: CLI, committed: GitRepo, fleet: Fleet
 def test_a_selector_matching_nothing_is_inconclusive(
     cli: CLI, committed: GitRepo, fleet: Fleet
 ) -> None:
-    code, out, _ = watch(cli, fleet, "nosuch", "--duration", "1.5", "--interval", "0.5")
+    code, out, _ = watch(
+        cli, fleet, "nosuch", "--canary-duration", "1.5", "--canary-interval", "0.5"
+    )
     assert code == 4, out
     assert f'inconclusive: no series match {METRIC}{{job=\\"authsvc\\",track=\\"nosuch\\"}}' in out
 
 
 def test_a_promql_error_is_bad_input(cli: CLI, committed: GitRepo, fleet: Fleet) -> None:
     run = cli(
-        "canary", "watch", "--prometheus", fleet.prometheus.base_url, "--metric", METRIC,
+        "canary", "watch", "--prometheus-url", fleet.prometheus.base_url, "--canary-metric", METRIC,
         "--baseline-selector", '{track="baseline"}', "--canary-selector", '{track=~"("}',
     )  # fmt: skip
     assert run.code == 2, run.out + run.err

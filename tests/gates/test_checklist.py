@@ -204,16 +204,18 @@ def test_approvals_latest_state_per_reviewer_excluding_author(
         "event.json", {"pull_request": {"body": TICKED, "user": {"login": "author"}}}
     )
     args = ("checklist", "--event", str(event), "--reviews", _reviews(critical_change))
-    one = cli(*args, "--min-approvals", "1")
+    one = cli(*args, "--checklist-min-approvals", "1")
     assert one.code == 0, one.out
     assert "changes requested by bob" in one.out
-    two = cli(*args, "--min-approvals", "2")
+    two = cli(*args, "--checklist-min-approvals", "2")
     assert two.code == 1
     assert "1 approval(s) by reviewers other than the author, 2 needed" in two.out
 
 
 def test_min_approvals_without_reviews_is_bad_input(cli: CLI, critical_change: GitRepo) -> None:
-    result = cli("checklist", "--body-file", body(critical_change, TICKED), "--min-approvals", "1")
+    result = cli(
+        "checklist", "--body-file", body(critical_change, TICKED), "--checklist-min-approvals", "1"
+    )
     assert result.code == 2
     assert "needs --reviews FILE" in result.err
 
@@ -308,7 +310,7 @@ def test_invalid_reviews_are_bad_input(
     path = critical_change.write_json("reviews.json", reviews)
     result = cli(
         "checklist", "--body-file", body(critical_change, TICKED), "--reviews", str(path),
-        "--min-approvals", "1",
+        "--checklist-min-approvals", "1",
     )  # fmt: skip
     assert result.code == 2
     assert message in result.err

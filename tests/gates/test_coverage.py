@@ -80,7 +80,7 @@ def test_flags_override_the_policy(cli: CLI, project: GitRepo) -> None:
     project.write("tests/run.py", RUN + 'check("legacy")\n')
     measure(project)
     assert cli("coverage").code == 0
-    result = cli("coverage", "--fail-under", "99.5")
+    result = cli("coverage", "--coverage-fail-under", "99.5")
     assert result.code == 1
     assert "[total-below]" in result.out
 

@@ -162,7 +162,7 @@ def test_corrupt_junit_is_bad_input(cli: CLI, registry: GitRepo) -> None:
 def test_junit_flag_overrides_policy(cli: CLI, registry: GitRepo) -> None:
     registry.write("pyproject.toml", '[tool.quality_gates.incidents]\njunit = "elsewhere.xml"\n')
     assert cli("incidents").code == 2
-    assert cli("incidents", "--junit", "reports/junit.xml").code == 0
+    assert cli("incidents", "--incidents-junit", "reports/junit.xml").code == 0
 
 
 def test_no_postmortems_is_skipped(cli: CLI, repo: GitRepo) -> None:

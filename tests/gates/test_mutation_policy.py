@@ -8,8 +8,7 @@ import pytest
 
 from quality_gates.errors import InputError
 from quality_gates.gates import GATES
-from quality_gates.mutation.policy import MutationPolicy
-from quality_gates.policy import apply_overrides, load_policy
+from quality_gates.policy import MutationPolicy, apply_overrides, load_policy
 
 
 def load_section(repo: Path, overrides: dict[str, object]) -> MutationPolicy:

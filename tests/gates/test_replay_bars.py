@@ -136,7 +136,7 @@ def test_nfkc_normalisation_removed(clone: Clone, replay_cache: Path) -> None:
 
 
 def test_a_a_run_passes(clone: Clone, replay_cache: Path) -> None:
-    outcome = clone.replay(replay_cache, "--aa")
+    outcome = clone.replay(replay_cache, "--replay-mode", "aa")
     assert outcome.code == 0, outcome.summary
     assert outcome.summary.startswith("A/A: 60 accounts in 18 segments, no regression")
     assert outcome.result["metrics"]["discordant_b"] == 0
@@ -191,7 +191,9 @@ def test_on_postgresql_copies_come_from_a_template(
         "hashing: stop verifying PBKDF2",
     )
     dsn = postgres.dsn()
-    outcome = clone.replay(replay_cache, "--database", "postgresql", "--postgres-dsn", dsn)
+    outcome = clone.replay(
+        replay_cache, "--replay-database", "postgresql", "--replay-postgres-dsn", dsn
+    )
     assert outcome.code == 1, outcome.summary
     assert "segment legacy-pbkdf2 (100% of its accounts)" in outcome.summary
     with psycopg.connect(dsn) as conn:  # the run dropped every database it made

@@ -13,14 +13,14 @@ import pytest
 from quality_gates.errors import InputError
 from quality_gates.gates import GATES
 from quality_gates.gates import replay as replay_gate
-from quality_gates.policy import parse_policy
-from quality_gates.policy_deploy import ReplayPolicy
+from quality_gates.policy import ReplayPolicy, parse_policy
 from quality_gates.profile.parse import parse_profile
 from quality_gates.replay.databases import SqliteDatabases
 from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, ReplayOutcome
+from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run
 from quality_gates.replay.worktree import (
     VersionEnv,
@@ -110,8 +110,6 @@ def test_every_bad_replay_key_is_listed() -> None:
         )
     assert caught.value.problems == (
         "tool.quality_gates.replay.accounts: expected an integer 1-1000000, got 0",
-        "tool.quality_gates.replay.segments: legacy-pbkdf: unknown segment "
-        '(did you mean "legacy-pbkdf2"?)',
         'tool.quality_gates.replay.database: expected one of "sqlite", "postgresql", got "mysql"',
         'tool.quality_gates.replay.mode: expected one of "ab", "aa", got "ba"',
         'tool.quality_gates.replay.acounts: unknown key (did you mean "accounts"?)',
@@ -119,6 +117,26 @@ def test_every_bad_replay_key_is_listed() -> None:
         "tool.quality_gates.canary.alpha: expected a number between 0 and 1, got 1.5",
         'tool.quality_gates.canary.baseline_url: expected an http:// or https:// URL, got "ftp://x"',
     )
+
+
+def test_segment_names_are_checked_against_the_engine(cli: CLI, repo: GitRepo) -> None:
+    """The policy only checks a share's shape; the names are the replay engine's, so the replay
+    gate checks them, reported like the policy's own problems: exit 2, with the key path."""
+    unknown = parse_policy({"replay": {"segments": {"legacy-pbkdf": 10}}}, KNOWN)
+    assert replay_gate.policy_problems(unknown) == [
+        "tool.quality_gates.replay.segments: legacy-pbkdf: unknown segment "
+        '(did you mean "legacy-pbkdf2"?)'
+    ]
+    nothing = parse_policy({"replay": {"segments": dict.fromkeys(SEGMENTS, 0)}}, KNOWN)
+    assert replay_gate.policy_problems(nothing) == [
+        "tool.quality_gates.replay.segments: at least one segment with a share > 0"
+    ]
+    assert replay_gate.policy_problems(parse_policy({}, KNOWN)) == []
+    repo.write("pyproject.toml", "[tool.quality_gates.replay.segments]\nlegacy-pbkdf = 1\n")
+    repo.commit("policy")
+    run = cli("coverage")  # any command: a bad policy is bad input whichever gate runs
+    assert run.code == 2
+    assert "replay.segments: legacy-pbkdf: unknown segment" in run.err
 
 
 def test_default_run_leaves_the_deploy_gates_out(cli: CLI, repo: GitRepo) -> None:
@@ -142,10 +160,10 @@ def test_without_a_profile_the_gate_is_skipped(cli: CLI, repo: GitRepo) -> None:
 def test_a_profile_without_launch_is_bad_input(cli: CLI, repo: GitRepo) -> None:
     repo.write("profile.toml", PROFILE.split("[launch]")[0])
     repo.commit("base")
-    run = cli("replay", "--profile", "profile.toml")
+    run = cli("replay", "--replay-profile", "profile.toml")
     assert run.code == 2
     assert "profile.toml: the replay needs a [launch] section" in run.err
-    missing = cli("replay", "--profile", "nope.toml")
+    missing = cli("replay", "--replay-profile", "nope.toml")
     assert missing.code == 2
     assert "no such profile file" in missing.err
 
@@ -155,7 +173,7 @@ def test_a_baseline_without_a_lock_is_bad_input(cli: CLI, repo: GitRepo, tmp_pat
     repo.commit("base")
     run = cli(
         "replay",
-        "--profile",
+        "--replay-profile",
         "profile.toml",
         "--replay-baseline",
         "HEAD",
@@ -169,8 +187,8 @@ def test_a_baseline_without_a_lock_is_bad_input(cli: CLI, repo: GitRepo, tmp_pat
 
 
 def test_option_values_are_checked(cli: CLI, repo: GitRepo) -> None:
-    assert cli("replay", "--accounts", "0").code == 2
-    assert cli("replay", "--database", "oracle").code == 2
+    assert cli("replay", "--replay-accounts", "0").code == 2
+    assert cli("replay", "--replay-database", "oracle").code == 2
 
 
 def test_worktree_is_removed_after_use(repo: GitRepo, tmp_path: Path) -> None:
@@ -290,7 +308,7 @@ def test_the_replay_runs_only_for_a_critical_change(
     repo.write(changed, "changed\n")
     repo.git("add", changed)
     repo.commit("change")
-    args = ["replay", "--profile", "profile.toml", "--replay-cache", str(tmp_path / "c")]
+    args = ["replay", "--replay-profile", "profile.toml", "--replay-cache", str(tmp_path / "c")]
     run = cli(*args)
     if runs:
         assert run.code == 2, run.out
@@ -299,7 +317,7 @@ def test_the_replay_runs_only_for_a_critical_change(
         assert run.code == 0, run.err
         assert "replay: skipped (no critical change since merge base " in run.out
         assert not (tmp_path / "c").exists()
-    assert cli(*args, "--aa").code == 2  # A/A has nothing to compare: it always runs
+    assert cli(*args, "--replay-mode", "aa").code == 2  # A/A has nothing to compare: it always runs
 
 
 def test_the_pre_merge_population_keeps_every_legacy_cost_class(
