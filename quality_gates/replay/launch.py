@@ -103,17 +103,21 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM the process group, wait, then SIGKILL whatever is left of it."""
-        process = self.process
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_TIMEOUT)
-        # The group id is the pid of our own child (start_new_session): nobody else's.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(self.process, signal.SIGTERM)
+
+
+def stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    """Send ``first`` to the process group of our child ``process``, wait, then SIGKILL it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, first)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=STOP_TIMEOUT)
+    # The group id is the pid of our own child (start_new_session): nobody else's.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_TIMEOUT)
 
 
 def start_server(
