@@ -49,6 +49,7 @@ class ReplayPolicy:
     timeout: float = 1800.0
     cache_dir: str = ""
     mode: str = "ab"
+    topology: str = "direct"
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
     "timeout": v.positive_number,
     "cache_dir": v.string,
     "mode": v.one_of("ab", "aa"),
+    "topology": v.one_of("direct", "nginx"),
 }
 CANARY_FIELDS: dict[str, v.Converter] = {
     "baseline_url": http_url,

@@ -56,6 +56,14 @@ def test_replay_and_canary_policy_keys() -> None:
     assert policy.gates == KNOWN
 
 
+def test_replay_topology_key() -> None:
+    """Direct unless the policy asks for nginx; anything else is refused with the choices."""
+    assert parse_policy({}, KNOWN).replay.topology == "direct"
+    assert parse_policy({"replay": {"topology": "nginx"}}, KNOWN).replay.topology == "nginx"
+    with pytest.raises(InputError, match="topology"):
+        parse_policy({"replay": {"topology": "haproxy"}}, KNOWN)
+
+
 def test_the_versions_run_east_of_utc_unless_the_policy_says_otherwise() -> None:
     assert parse_policy({}, KNOWN).replay.timezone == "<+0545>-5:45"
     tokyo = parse_policy({"replay": {"timezone": "Asia/Tokyo"}}, KNOWN)
