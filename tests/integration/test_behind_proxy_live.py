@@ -31,7 +31,7 @@ from tests.integration._servers import Database, LiveServer, StartLiveServer
 
 #: authsvc's default AUTHSVC_CLIENT_RATE_LIMIT (failed attempts per client per minute).
 PRODUCTION_LIMIT = 300
-LOCKOUT_THRESHOLD = 5  # authsvc's default
+LOCK_SECONDS = 900  # authsvc's default AUTHSVC_LOCKOUT_WINDOW_SECONDS
 ATTACKER, NEIGHBOUR, OWNER = client_addresses(3)
 
 
@@ -100,7 +100,9 @@ def _hammer(client: httpx.Client, email: str, **headers: str) -> tuple[int, http
     pytest.fail(f"no 429 after {PRODUCTION_LIMIT + 1} failures from one client")
 
 
-def test_one_clients_failures_block_no_one_else(proxy: Nginx, connect: Connect) -> None:
+def test_one_clients_failures_block_no_one_else(
+    proxy: Nginx, service: LiveServer, connect: Connect
+) -> None:
     """The attacker is limited (429 + Retry-After); a neighbour and the owner are not."""
     attacker = connect(proxy.base_url, ATTACKER)
     neighbour = connect(proxy.base_url, NEIGHBOUR)
@@ -119,6 +121,9 @@ def test_one_clients_failures_block_no_one_else(proxy: Nginx, connect: Connect) 
     assert locked.status_code == 401, locked.text
     # The attacker stays limited even on an account it never touched.
     assert _login(attacker, own_email, own_password).status_code == 429
+    # Once the lock has run out (900 s), the owner logs in.
+    service.set_clock_offset(LOCK_SECONDS + 1)
+    assert _login(owner, victim_email, victim_password).status_code == 200
 
 
 @pytest.mark.parametrize("route", ["direct", "nginx"])
