@@ -146,7 +146,7 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
     async def go() -> dict[int, OldTokens]:
         async with _apis(run, server) as apis:
             return await seed.through_api(
-                apis[0],
+                apis,
                 population,
                 lockout_threshold=threshold,
                 limit=config.concurrency,
