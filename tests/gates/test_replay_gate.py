@@ -332,3 +332,17 @@ def test_the_pre_merge_population_keeps_every_legacy_cost_class(
     for params in costs.argon2:
         setting = f"m={params.memory_cost},t={params.time_cost},p={params.parallelism}$"
         assert any(setting in h for h in hashes), setting
+
+
+def test_the_noisy_neighbour_fails_the_gate_and_explains_the_429s() -> None:
+    """A candidate that stopped limiting the neighbour fails, whatever the tally says."""
+    lost = "the candidate no longer limits a client that keeps failing logins behind the proxy"
+    outcome = ReplayOutcome(accounts=0, neighbour_problems=[lost], limited_logins=3)
+    result = replay_gate._result(outcome, ReplayPolicy(), [])
+    assert result.status == "fail"
+    assert result.summary == lost
+    neighbour = [f.message for f in result.findings if f.rule_id == "neighbour"]
+    assert neighbour[0] == lost
+    assert neighbour[1].startswith("3 accounts' correct logins were refused with 429")
+    quiet = replay_gate._result(ReplayOutcome(accounts=0), ReplayPolicy(), [])
+    assert not [f for f in quiet.findings if f.rule_id == "neighbour"]
