@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import SecretStr
 
 from authsvc import __version__
 from authsvc.clock import Clock, OffsetFileClock, SystemClock
-from authsvc.config import Settings, SigningKeyConfig
+from authsvc.config import Settings, SigningKeyConfig, check_environment
 from authsvc.deps import Services
 from authsvc.errors import install_error_handlers
 from authsvc.logs import configure_logging, log_event
@@ -197,9 +198,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
 
 def create_serving_app() -> FastAPI:
-    """The factory ``authsvc serve`` hands to uvicorn (in every worker): JSON logs first."""
+    """The factory ``authsvc serve`` hands to uvicorn (in every worker): JSON logs first.
+
+    It checks the environment too, for a deployment that runs uvicorn itself.
+    """
+    warnings = check_environment(os.environ)
     settings = Settings()
     configure_logging(settings.log_level)
+    for warning in warnings:
+        log_event("deprecated_setting", outcome="applied", reason=warning, level=logging.WARNING)
     return create_app(settings)
 
 

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 1 failure (a rejected import line, an OpenAPI drift, an unreachable
 database, a port already in use), 2 bad usage or input (argparse errors, invalid settings, a
-missing file).
+missing file), 3 an unknown ``AUTHSVC_*`` variable (a mistyped, renamed or removed setting).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from authsvc import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_UNKNOWN_SETTING = 0, 1, 2, 3
 
 _SETTINGS_EPILOG = """\
 settings come from environment variables, AUTHSVC_<NAME>; the ones to know:
@@ -34,15 +34,30 @@ settings come from environment variables, AUTHSVC_<NAME>; the ones to know:
                          working directory)
   AUTHSVC_SIGNING_KEYS   JSON list [{"kid": ..., "secret": ...}]; required unless
   AUTHSVC_DEV_MODE=true  (development: an ephemeral key, /docs and /redoc served)
-docs/authsvc.md lists every AUTHSVC_* variable with its default and range."""
+docs/authsvc.md lists every AUTHSVC_* variable with its default and range; an
+AUTHSVC_* variable that is no setting refuses the start (exit 3)."""
 
 
-class _UsageError(Exception):
+class _ExitError(Exception):
+    """A failure whose message says it all (no traceback, no exception type): exit ``code``."""
+
+    code = EXIT_FAILURE
+
+
+class _UsageError(_ExitError):
     """Bad input from the command line or the environment: exit 2."""
 
+    code = EXIT_USAGE
 
-class _ServeError(Exception):
-    """A start-up failure whose message says it all (no exception type to add): exit 1."""
+
+class _UnknownSettingError(_ExitError):
+    """An ``AUTHSVC_*`` variable that is no setting: exit 3, before anything is created."""
+
+    code = EXIT_UNKNOWN_SETTING
+
+
+class _ServeError(_ExitError):
+    """A start-up failure: exit 1."""
 
 
 def _check_address_free(host: str, port: int) -> None:
@@ -99,6 +114,14 @@ def _describe(exc: Exception) -> str:
 def _load(kind: type[Any]) -> Any:
     from pydantic_settings import SettingsError  # noqa: PLC0415
 
+    from authsvc.config import UnknownSettingError, check_environment  # noqa: PLC0415
+
+    try:
+        warnings = check_environment(os.environ)
+    except UnknownSettingError as exc:
+        raise _UnknownSettingError(str(exc)) from None
+    for warning in warnings:
+        print(f"authsvc: warning: {warning}", file=sys.stderr)
     try:
         return kind()
     except ValidationError as exc:
@@ -314,12 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         result: int = args.func(args)
-    except _UsageError as exc:
+    except _ExitError as exc:
         print(f"authsvc {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except _ServeError as exc:
-        print(f"authsvc {args.command}: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 (a clear line, not a traceback)

@@ -7,23 +7,35 @@ would run with a guessable signing key refuses to start instead.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 __all__ = [
+    "DEPRECATED_ALIASES",
+    "ENV_PREFIX",
     "MIN_SECRET_BYTES",
     "IPNetwork",
     "Settings",
     "SigningKeyConfig",
     "StoreSettings",
+    "UnknownSettingError",
     "WeakSigningKeyError",
+    "check_environment",
 ]
 
 #: HS256 keys shorter than the hash output are weaker than the algorithm (RFC 7518 §3.2).
@@ -34,9 +46,34 @@ _MIN_DISTINCT_CHARS = 8
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+ENV_PREFIX = "AUTHSVC_"
+#: Renamed settings: old variable -> new variable. The old name keeps applying, with a
+#: warning, so a deployment that still sets it keeps its value; when both are set the new
+#: one wins (also with a warning). Drop an entry a release or two after the rename.
+DEPRECATED_ALIASES: dict[str, str] = {}
+
 
 class WeakSigningKeyError(ValueError):
     """A signing key is missing or too weak to run outside development mode."""
+
+
+class UnknownSettingError(ValueError):
+    """An ``AUTHSVC_*`` variable that is no setting: a typo, or a setting renamed or removed."""
+
+
+class _DeprecatedAliasSource(EnvSettingsSource):
+    """The environment seen through :data:`DEPRECATED_ALIASES`: an old name sets the new field.
+
+    Ranked below the ordinary environment, so the new name wins when both are set.
+    """
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        upper = {name.upper(): value for name, value in os.environ.items()}
+        return {
+            new.lower(): upper[old]
+            for old, new in DEPRECATED_ALIASES.items()
+            if old in upper and new not in upper
+        }
 
 
 class SigningKeyConfig(BaseModel):
@@ -71,6 +108,19 @@ class StoreSettings(BaseSettings):
         default="sqlite:///./authsvc.db",
         description="SQLAlchemy URL: a SQLite file or postgresql+psycopg://…",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, with deprecated names just below the environment."""
+        aliases = _DeprecatedAliasSource(settings_cls)
+        return init_settings, env_settings, aliases, dotenv_settings, file_secret_settings
 
 
 class Settings(StoreSettings):
@@ -173,3 +223,33 @@ class Settings(StoreSettings):
         if self.signing_keys:
             return [(key.kid, key.secret.get_secret_value()) for key in self.signing_keys]
         return [("dev-ephemeral", secrets.token_urlsafe(48))]
+
+
+def check_environment(environ: Mapping[str, str]) -> list[str]:
+    """Refuse an unknown ``AUTHSVC_*`` variable; return a warning per deprecated one in use.
+
+    pydantic-settings ignores variables that match no field, so a mistyped or renamed
+    setting would silently stop applying. Names are compared in capitals, as pydantic-settings
+    matches them regardless of case. Raises :class:`UnknownSettingError` naming the variable
+    and the closest known one.
+    """
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    present = {name.upper() for name in environ}
+    warnings: list[str] = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        new = DEPRECATED_ALIASES.get(upper)
+        if new is not None:
+            if new in present:
+                warnings.append(f"{name} is deprecated and ignored: {new} is set and wins")
+            else:
+                warnings.append(f"{name} is deprecated: it still applies, rename it to {new}")
+            continue
+        # Compared without the prefix, which every name shares and would make anything close.
+        fields = sorted(known_name.removeprefix(ENV_PREFIX) for known_name in known)
+        close = difflib.get_close_matches(upper.removeprefix(ENV_PREFIX), fields, n=1)
+        hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
+        raise UnknownSettingError(f"unknown setting {name}{hint}")
+    return warnings

@@ -114,7 +114,12 @@ def _what_was_replayed(policy: ReplayPolicy, commit: str, accounts: int) -> Find
         f"replayed {accounts} accounts (seed {policy.seed}) on the baseline {commit[:12]} and "
         f"the working tree, {policy.database}; legacy hashes at {policy.legacy_costs} costs "
         f"(PBKDF2 {pbkdf2} iterations, bcrypt cost {costs.bcrypt_rounds}, argon2id {argon2})"
-        + (f"; both versions with {overrides}" if overrides else ""),
+        + (f"; both versions with {overrides}" if overrides else "")
+        + (
+            "; each behind nginx, the accounts spread over several client addresses"
+            if policy.topology == "nginx"
+            else ""
+        ),
         severity="info",
         rule_id="replayed",
     )
@@ -141,6 +146,24 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
     )
     findings = verdict.findings + notes
     status, summary = verdict.status, verdict.summary
+    if outcome.limited_logins:
+        findings.insert(
+            0,
+            Finding(
+                f"{outcome.limited_logins} accounts' correct logins were refused with 429 on the "
+                "candidate and let in on the baseline: another client's failures count against "
+                "them (how is the client address derived behind the proxy?)",
+                severity="error",
+                rule_id="neighbour",
+            ),
+        )
+    if outcome.neighbour_problems:
+        status = "fail"
+        summary = outcome.neighbour_problems[0]
+        findings[:0] = [
+            Finding(problem, severity="error", rule_id="neighbour")
+            for problem in outcome.neighbour_problems
+        ]
     if outcome.rollback_error:
         status = "fail"
         first = outcome.rollback_error.splitlines()[0]
@@ -198,6 +221,7 @@ def run(ctx: GateContext) -> GateResult:
         timeout=policy.timeout,
         cache_dir=cache.resolve(),
         mode="aa" if policy.mode == "aa" else "ab",
+        topology=policy.topology,
     )
     try:
         outcome = run_replay(config, Progress.for_terminal(sys.stderr, ctx.environ))

@@ -117,3 +117,9 @@ class ReplayPolicy:
         flag=None,
         aliases=(Alias("--aa", const="aa"),),
     )
+    topology: str = choice(
+        "direct",
+        ("direct", "nginx"),
+        "how the replay reaches each version: directly, or behind its own nginx (docs/deployed.md)",
+        flag=None,
+    )

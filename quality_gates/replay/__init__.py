@@ -5,5 +5,6 @@ hashes, ``worktree`` the baseline checkout and each version's environment, ``lau
 ``databases`` the processes and their databases, ``seed`` writes the population through the
 baseline's own code, ``client`` speaks the target's HTTP API as its profile describes,
 ``runner`` replays every account on both versions plus the rollback check, ``stats`` and
-``verdict`` judge the paired outcomes. Nothing here imports the service under test.
+``verdict`` judge the paired outcomes; behind a proxy (``quality_gates.topology``), ``neighbour``
+hammers both versions from a client of its own. Nothing here imports the service under test.
 """

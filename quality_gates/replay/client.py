@@ -54,15 +54,28 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
-def make_client(base_url: str, concurrency: int, timeout: float) -> httpx.AsyncClient:
-    """A client for one server: pooled connections, no cookie memory, 127.0.0.1 only."""
+def make_client(
+    base_url: str, concurrency: int, timeout: float, *, local_address: str | None = None
+) -> httpx.AsyncClient:
+    """A client for one server: pooled connections, no cookie memory, loopback only.
+
+    ``local_address`` binds its connections to that source address (127.0.0.2, …), so the
+    server or its proxy sees it as a client of its own.
+    """
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency)
+    # The transport takes the limits when there is one (the client's own are then ignored).
+    transport = (
+        httpx.AsyncHTTPTransport(local_address=local_address, limits=limits)
+        if local_address is not None
+        else None
+    )
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,
         limits=limits,
+        transport=transport,
         cookies=http.cookiejar.CookieJar(policy=_NoCookies()),
-        trust_env=False,  # no proxy: traffic stays on 127.0.0.1
+        trust_env=False,  # no proxy: traffic stays on the loopback
     )
 
 
@@ -145,6 +158,15 @@ class Api:
         """Log in; a success carries the tokens."""
         body = self._credentials("login", email, password)
         return await self._call("login", body, want_tokens=True)
+
+    async def login_response(
+        self, email: str, password: str, headers: dict[str, str]
+    ) -> httpx.Response | None:
+        """A login with extra headers, as the raw response (``None``: no answer came)."""
+        response = await self._send(
+            self.profile.endpoints["login"], self._credentials("login", email, password), headers
+        )
+        return None if isinstance(response, str) else response
 
     async def me(self, access: str) -> Result:
         """The authenticated read."""

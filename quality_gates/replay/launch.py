@@ -10,9 +10,7 @@ authsvc's integration-test harness (``tests/integration/_servers.py``) starts it
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Mapping
@@ -21,22 +19,23 @@ from pathlib import Path
 
 import httpx
 
+from quality_gates.processes import HOST, free_port, stop_group
 from quality_gates.profile import Launch, expand, expand_one
 
-HOST = "127.0.0.1"
-STOP_TIMEOUT = 15.0
+__all__ = [
+    "HOST",
+    "LaunchError",
+    "Server",
+    "free_port",
+    "launch_env",
+    "run_command",
+    "start_server",
+    "stop_group",
+]
 
 
 class LaunchError(Exception):
     """A version did not start, or a command of it failed; the message carries its output."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def launch_env(
@@ -103,17 +102,7 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM the process group, wait, then SIGKILL whatever is left of it."""
-        process = self.process
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_TIMEOUT)
-        # The group id is the pid of our own child (start_new_session): nobody else's.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_TIMEOUT)
+        stop_group(self.process, signal.SIGTERM)
 
 
 def start_server(

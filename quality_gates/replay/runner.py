@@ -4,9 +4,11 @@
 2. Seed: the baseline migrates an empty database, imports the legacy accounts through the seed
    hook, then runs and registers, locks and logs in accounts through its own API.
 3. Copy the seeded database for each version; the candidate runs its own migration first
-   (the deploy); both start as real processes on 127.0.0.1.
-4. Every account plays its requests on both versions at once (``play``), at most
-   ``concurrency`` accounts in flight; pairs are counted as they complete (``tally``).
+   (the deploy); both start as real processes on 127.0.0.1 (with ``topology = "nginx"``, each
+   behind an nginx of its own, and the accounts spread over several client addresses).
+4. Behind the proxy, the noisy neighbour hammers both versions (``neighbour``). Every account
+   plays its requests on both versions at once (``play``), at most ``concurrency`` accounts in
+   flight; pairs are counted as they complete (``tally``).
 5. Rollback: the baseline starts again on the candidate's database, and every account that
    logged in on the candidate logs in once more.
 """
@@ -19,19 +21,19 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from quality_gates.policy.replay import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
-from quality_gates.replay import seed
+from quality_gates.replay import neighbour, seed
 from quality_gates.replay.client import Api, Result, make_client
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
-from quality_gates.replay.play import OldTokens, play
+from quality_gates.replay.play import LOGIN_KINDS, OldTokens, play
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.segments import SEGMENTS
@@ -61,6 +63,7 @@ class ReplayConfig:
     cache_dir: Path = field(default_factory=Path.cwd)
     mode: Mode = "ab"
     python: str = sys.executable
+    topology: str = "direct"
 
 
 @dataclass
@@ -72,12 +75,54 @@ class ReplayOutcome:
     seconds: float = 0.0
     deploy_error: str = ""
     rollback_error: str = ""
+    #: Behind the proxy: what the noisy neighbour found worse, and the correct logins the
+    #: candidate refused with 429 where the baseline let them in.
+    neighbour_problems: list[str] = field(default_factory=list)
+    limited_logins: int = 0
 
 
 def _ordered(population: Population) -> Iterator[Account]:
     """Live sessions first (their tokens age), then everyone else."""
     yield from (a for a in population if a.segment.live_session)
     yield from (a for a in population if not a.segment.live_session)
+
+
+@contextlib.asynccontextmanager
+async def _apis(run: Run, server: Server) -> AsyncIterator[list[Api]]:
+    """One API client per client address of the run, all to ``server`` (or its proxy)."""
+    config = run.config
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                make_client(run.url(server), config.concurrency, REQUEST_TIMEOUT, local_address=a)
+            )
+            for a in run.clients
+        ]
+        yield [Api(config.profile, client) for client in clients]
+
+
+def _limited_login(base: dict[str, Result], cand: dict[str, Result]) -> bool:
+    """A correct login the candidate refused with 429 and the baseline let in."""
+    return any(
+        kind in cand and cand[kind].outcome == "rate_limited" and base[kind].outcome == "success"
+        for kind in LOGIN_KINDS
+        if kind in base
+    )
+
+
+async def _neighbour(run: Run, base: Server, cand: Server, outcome: ReplayOutcome) -> None:
+    assert run.neighbour is not None  # noqa: S101 - only behind the proxy
+    config = run.config
+    forged = run.clients[0] or ""
+    async with (
+        make_client(run.url(base), 4, REQUEST_TIMEOUT, local_address=run.neighbour) as bc,
+        make_client(run.url(cand), 4, REQUEST_TIMEOUT, local_address=run.neighbour) as cc,
+    ):
+        pair = await asyncio.gather(
+            neighbour.hammer(Api(config.profile, bc), forged, config.concurrency),
+            neighbour.hammer(Api(config.profile, cc), forged, config.concurrency),
+        )
+    outcome.neighbour_problems = neighbour.judge(*pair)
 
 
 def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
@@ -99,9 +144,9 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
     run.progress.phase("seeding through the baseline's API")
 
     async def go() -> dict[int, OldTokens]:
-        async with make_client(server.base_url, config.concurrency, REQUEST_TIMEOUT) as client:
+        async with _apis(run, server) as apis:
             return await seed.through_api(
-                Api(profile, client),
+                apis,
                 population,
                 lockout_threshold=threshold,
                 limit=config.concurrency,
@@ -115,26 +160,27 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
 
 
 def _replay(
-    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], tally: Tally
+    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], outcome: ReplayOutcome
 ) -> bytearray:
-    config, profile = run.config, run.config.profile
+    config, tally = run.config, outcome.tally
     logged_in = bytearray(len(config.population))
+    if run.neighbour is not None:
+        run.progress.phase("a noisy neighbour behind the proxy")
+        run.arun(_neighbour(run, base, cand, outcome))
     run.progress.phase("replaying on both versions")
     run.progress.start(len(config.population))
 
     async def go() -> None:
-        async with (
-            make_client(base.base_url, config.concurrency, REQUEST_TIMEOUT) as bc,
-            make_client(cand.base_url, config.concurrency, REQUEST_TIMEOUT) as cc,
-        ):
-            base_api, cand_api = Api(profile, bc), Api(profile, cc)
+        async with _apis(run, base) as base_apis, _apis(run, cand) as cand_apis:
 
             async def one(account: Account) -> None:
                 old = tokens.get(account.index)
+                client = account.index % len(base_apis)  # the account's own address
                 pair = await asyncio.gather(
-                    play(base_api, account, old), play(cand_api, account, old)
+                    play(base_apis[client], account, old), play(cand_apis[client], account, old)
                 )
                 logged_in[account.index] = tally.add_account(account, *pair)
+                outcome.limited_logins += _limited_login(*pair)
                 run.progress.tick()
 
             await seed.for_each(_ordered(config.population), one, config.concurrency)
@@ -144,15 +190,15 @@ def _replay(
 
 
 def _rollback(run: Run, server: Server, logged_in: bytearray, tally: Tally) -> None:
-    config, profile = run.config, run.config.profile
+    config = run.config
     run.progress.phase("rollback: baseline on the candidate's database")
     run.progress.start(sum(logged_in))
 
     async def go() -> None:
-        async with make_client(server.base_url, config.concurrency, REQUEST_TIMEOUT) as client:
-            api = Api(profile, client)
+        async with _apis(run, server) as apis:
 
             async def one(account: Account) -> None:
+                api = apis[account.index % len(apis)]
                 result: Result = await api.login(account.email, account.password)
                 tally.add_rollback(account, result)
                 run.progress.tick()
@@ -212,7 +258,7 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                     return outcome
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
-            logged_in = _replay(run, base_server, cand_server, tokens, outcome.tally)
+            logged_in = _replay(run, base_server, cand_server, tokens, outcome)
             run.stop(base_server, cand_server)
             try:
                 rollback = run.start("baseline-rollback", baseline, "cand")

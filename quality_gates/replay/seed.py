@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -111,17 +111,22 @@ async def _lock(api: Api, account: Account, threshold: int) -> None:
 
 
 async def through_api(
-    api: Api,
+    apis: Sequence[Api],
     population: Population,
     *,
     lockout_threshold: int,
     limit: int,
     tick: Callable[[], None],
 ) -> dict[int, OldTokens]:
-    """Register, lock, and log in the live-session accounts; their tokens by account index."""
+    """Register, lock, and log in the live-session accounts; their tokens by account index.
+
+    Account ``i`` uses ``apis[i % len(apis)]`` (its client address, as in the replay), so
+    the failures that lock accounts are spread like the users' own.
+    """
     tokens: dict[int, OldTokens] = {}
 
     async def one(account: Account) -> None:
+        api = apis[account.index % len(apis)]
         segment = account.segment
         if segment.source == "register":
             await _register(api, account)

@@ -18,9 +18,14 @@ from typing import TYPE_CHECKING
 
 from quality_gates.profile import expand
 from quality_gates.replay.databases import Databases, open_databases
-from quality_gates.replay.launch import Server, launch_env, run_command, start_server
+from quality_gates.replay.launch import LaunchError, Server, launch_env, run_command, start_server
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.worktree import VersionEnv
+from quality_gates.topology.clients import client_addresses
+from quality_gates.topology.nginx import Nginx, NginxError, start_nginx
+
+#: Client addresses the accounts are spread over behind the proxy (one more hammers).
+PROXIED_CLIENTS = 8
 
 if TYPE_CHECKING:
     from quality_gates.replay.runner import ReplayConfig
@@ -40,6 +45,13 @@ class Run:
         self.deadline = time.monotonic() + config.timeout
         self.dbs: Databases = open_databases(config.database, workdir / "db", config.postgres_dsn)
         self.servers: list[Server] = []
+        self.proxies: dict[int, Nginx] = {}  # by the port of the server behind it
+        proxied = config.topology == "nginx"
+        addresses = client_addresses(PROXIED_CLIENTS + 1) if proxied else ()
+        #: Source addresses of the replay's clients (``None``: the default, 127.0.0.1) and
+        #: of the noisy neighbour (behind the proxy only).
+        self.clients: tuple[str | None, ...] = addresses[:-1] or (None,)
+        self.neighbour: str | None = addresses[-1] if proxied else None
 
     def environ(self, version: VersionEnv) -> dict[str, str]:
         # Both versions run in the configured zone; the policy's env may still set TZ itself.
@@ -78,17 +90,29 @@ class Run:
             cwd=version.source,
         )
         self.servers.append(server)
+        if self.config.topology == "nginx":
+            try:
+                proxy = start_nginx(server.port, self.workdir / f"{label}-nginx")
+            except NginxError as exc:
+                self.stop(server)
+                raise LaunchError(f"{label}: {exc}") from None
+            self.proxies[server.port] = proxy
         return server
+
+    def url(self, server: Server) -> str:
+        """Where clients reach ``server``: its proxy's URL, or its own."""
+        proxy = self.proxies.get(server.port)
+        return proxy.base_url if proxy is not None else server.base_url
 
     def stop(self, *servers: Server) -> None:
         for server in servers:
+            if (proxy := self.proxies.pop(server.port, None)) is not None:
+                proxy.stop()
             server.stop()
             self.servers.remove(server)
 
     def close(self) -> None:
-        for server in list(self.servers):
-            server.stop()
-        self.servers.clear()
+        self.stop(*self.servers)
         self.dbs.close()
 
     def arun(self, coroutine: object) -> object:

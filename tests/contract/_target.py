@@ -21,7 +21,7 @@ import tests.contract._checks  # noqa: F401 (importing it registers the auth che
 from authsvc.store.models import metadata
 from tests.property._budget import examples
 
-CONTRACT_URL_ENV = "AUTHSVC_CONTRACT_URL"
+CONTRACT_URL_ENV = "QG_CONTRACT_URL"
 
 
 # Documents loaded from a live server, whose store the suite cannot empty.

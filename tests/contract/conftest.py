@@ -2,7 +2,7 @@
 
 - ``asgi``: the app in-process (``schemathesis.openapi.from_asgi``), on a SQLite file in
   a temporary directory, with small argon2 parameters.
-- ``live``: a running server: the one at ``AUTHSVC_CONTRACT_URL`` when it is set, else, with
+- ``live``: a running server: the one at ``QG_CONTRACT_URL`` when it is set, else, with
   ``--integration``, a real ``authsvc serve`` (uvicorn, one worker) started once per session
   by the integration harness on a SQLite file in a temporary directory, and stopped by pid at
   the end; skipped, with the reason, when neither is given.
@@ -84,7 +84,7 @@ def contract_app(tmp_path: Path) -> FastAPI:
 def live_contract_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The base URL of the live target: ``AUTHSVC_CONTRACT_URL``, else a server of our own.
+    """The base URL of the live target: ``QG_CONTRACT_URL``, else a server of our own.
 
     The server is started on first use only (the ``asgi`` variants never ask), and serves
     every live variant of the session; ``authsvc serve`` migrates its empty SQLite file on

@@ -173,8 +173,8 @@ def postgres() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer.discover()
     except PostgresUnavailableError as exc:
-        if os.environ.get("AUTHSVC_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"AUTHSVC_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {exc}")
+        if os.environ.get("QG_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"QG_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {exc}")
         pytest.skip(str(exc))
     with server:
         yield server

@@ -56,6 +56,14 @@ def test_replay_and_canary_policy_keys() -> None:
     assert policy.gates == KNOWN
 
 
+def test_replay_topology_key() -> None:
+    """Direct unless the policy asks for nginx; anything else is refused with the choices."""
+    assert parse_policy({}, KNOWN).replay.topology == "direct"
+    assert parse_policy({"replay": {"topology": "nginx"}}, KNOWN).replay.topology == "nginx"
+    with pytest.raises(InputError, match="topology"):
+        parse_policy({"replay": {"topology": "haproxy"}}, KNOWN)
+
+
 def test_the_versions_run_east_of_utc_unless_the_policy_says_otherwise() -> None:
     assert parse_policy({}, KNOWN).replay.timezone == "<+0545>-5:45"
     tokyo = parse_policy({"replay": {"timezone": "Asia/Tokyo"}}, KNOWN)
@@ -342,3 +350,17 @@ def test_the_pre_merge_population_keeps_every_legacy_cost_class(
     for params in costs.argon2:
         setting = f"m={params.memory_cost},t={params.time_cost},p={params.parallelism}$"
         assert any(setting in h for h in hashes), setting
+
+
+def test_the_noisy_neighbour_fails_the_gate_and_explains_the_429s() -> None:
+    """A candidate that stopped limiting the neighbour fails, whatever the tally says."""
+    lost = "the candidate no longer limits a client that keeps failing logins behind the proxy"
+    outcome = ReplayOutcome(accounts=0, neighbour_problems=[lost], limited_logins=3)
+    result = replay_gate._result(outcome, ReplayPolicy(), [])
+    assert result.status == "fail"
+    assert result.summary == lost
+    neighbour = [f.message for f in result.findings if f.rule_id == "neighbour"]
+    assert neighbour[0] == lost
+    assert neighbour[1].startswith("3 accounts' correct logins were refused with 429")
+    quiet = replay_gate._result(ReplayOutcome(accounts=0), ReplayPolicy(), [])
+    assert not [f for f in quiet.findings if f.rule_id == "neighbour"]

@@ -1,7 +1,7 @@
 """Fixtures for integration tests: a PostgreSQL server and live ``authsvc serve`` processes.
 
 - ``postgres_server`` (session): a throw-away cluster; skipped when the binaries are missing,
-  unless ``AUTHSVC_REQUIRE_POSTGRES=1`` (CI), which turns that into a failure.
+  unless ``QG_REQUIRE_POSTGRES=1`` (CI), which turns that into a failure.
 - ``service`` (session, parametrised): one running service per database kind and worker
   count, on its own database, shared by the tests (each test uses its own accounts).
 - ``client``, ``per_worker``, ``clock``: a client of that service, one connection pinned to
@@ -56,14 +56,14 @@ SERVICE_PARAMS = [
 def postgres_binaries() -> PostgresServer:
     """A PostgreSQL cluster that is not started yet: skips (or, in CI, fails) without one.
 
-    ``AUTHSVC_REQUIRE_POSTGRES=1`` turns the skip into a failure, so a CI image that lost
+    ``QG_REQUIRE_POSTGRES=1`` turns the skip into a failure, so a CI image that lost
     its ``postgresql`` package cannot quietly stop testing PostgreSQL.
     """
     try:
         return PostgresServer.discover()
     except PostgresUnavailableError as exc:
-        if os.environ.get("AUTHSVC_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"AUTHSVC_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {exc}")
+        if os.environ.get("QG_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"QG_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: {exc}")
         pytest.skip(f"PostgreSQL is unavailable: {exc}")
 
 

@@ -147,7 +147,7 @@ def test_memory_cost_must_cover_the_lanes(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_unknown_variables_and_case(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unknown AUTHSVC_* variables are ignored; the log level is case-insensitive."""
+    """Settings alone ignore unknown variables (the CLI refuses them); the level ignores case."""
     monkeypatch.setenv("AUTHSVC_DEV_MODE", "true")
     monkeypatch.setenv("AUTHSVC_NOT_A_SETTING", "x")
     monkeypatch.setenv("AUTHSVC_LOG_LEVEL", "debug")
