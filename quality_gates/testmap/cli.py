@@ -39,8 +39,19 @@ def incident_guards(repo: Path, postmortems: str, marker: str, tests_dir: str) -
     return sorted({*(t for p in found for t in p.tests), *marked})
 
 
+def _pair(text: str) -> tuple[str, str]:
+    pattern, sep, tests = text.partition("=")
+    if not sep or not pattern or not tests:
+        raise argparse.ArgumentTypeError(f"expected GLOB=TESTS, got {text!r}")
+    return pattern, tests
+
+
 def selection_for(
-    repo: Path, baseline: str, pytest_args: Sequence[str], cache: Path
+    repo: Path,
+    baseline: str,
+    pytest_args: Sequence[str],
+    cache: Path,
+    also: Sequence[tuple[str, str]] = (),
 ) -> tuple[Selection, str]:
     """The selection for the working tree's change since the merge base with ``baseline``."""
     base = git.resolve_baseline(repo, baseline, "none")
@@ -52,7 +63,8 @@ def selection_for(
     existing = frozenset(git.list_files(repo))
     guards = incident_guards(repo, "postmortems", "incident", "tests")
     test_map = store.load(cache / f"{key}.json", key)
-    return select(changed, test_map, existing=existing, always=guards), base.sha
+    selection = select(changed, test_map, existing=existing, always=guards, also=also)
+    return selection, base.sha
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--commit", default="HEAD", help="the commit the run tested")
     select_ = commands.add_parser("select", help="print the tests a change needs, as JSON")
     select_.add_argument("--baseline", default="origin/main", help="ref to compare with")
+    select_.add_argument(
+        "--also",
+        type=_pair,
+        action="append",
+        default=[],
+        metavar="GLOB=TESTS",
+        help="a change to a path matching GLOB also runs TESTS (a suite driving a server)",
+    )
     for sub in (build, select_):
         sub.add_argument("pytest_args", nargs="*", help="the run's pytest arguments (after --)")
     return parser
@@ -85,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.save(test_map, cache / f"{key}.json")
             print(f"test map of {sha[:12]}: {len(test_map.files)} files, {cache / key}.json")
             return 0
-        selection, sha = selection_for(repo, args.baseline, args.pytest_args, cache)
+        selection, sha = selection_for(repo, args.baseline, args.pytest_args, cache, args.also)
     except InputError as exc:
         print(f"testmap: {exc}", file=sys.stderr)
         return 2

@@ -11,8 +11,10 @@ Per changed path (both sides of a rename):
 - any other file (JSON, TOML, templates, SQL, patches): the whole suite, since code reads it
   at run time and coverage cannot say which tests did.
 
-The tests that guard a postmortem are always added (the incident gate judges them on every
-change). Without a map made for this baseline the answer is the whole suite.
+``also`` adds tests the map cannot see: a suite that drives the code in a server process it
+starts (coverage measures that process, but outside any test's context) is named here for the
+paths that server runs. The tests that guard a postmortem are always added (the incident gate
+judges them on every change). Without a map made for this baseline the answer is the whole suite.
 """
 
 from __future__ import annotations
@@ -55,9 +57,14 @@ def _is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def _root_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
-    """``/README.md`` means the file at the top only (a bare name matches at any depth)."""
-    return tuple(p.removeprefix("/") for p in patterns)
+def _matches(path: str, patterns: Iterable[str]) -> bool:
+    """As :func:`matches`, where ``/README.md`` means the file at the top only (a bare name
+    matches at any depth)."""
+    for pattern in patterns:
+        top = pattern.startswith("/") and "/" not in pattern[1:]
+        if (not top or "/" not in path) and matches(path, (pattern.removeprefix("/"),)):
+            return True
+    return False
 
 
 def select(
@@ -66,6 +73,7 @@ def select(
     *,
     existing: frozenset[str],
     always: Iterable[str] = (),
+    also: Sequence[tuple[str, str]] = (),
     tests_dir: str = "tests",
     full_on: Sequence[str] = FULL_ON,
     no_tests: Sequence[str] = NO_TESTS,
@@ -73,12 +81,11 @@ def select(
     """The tests for the ``changed`` paths; ``existing`` is the set of paths in the tree."""
     if test_map is None:
         return Selection(None, "no test map for this baseline and lock")
-    no_tests = _root_patterns(no_tests)
     chosen: set[str] = set()
     for path in changed:
-        if matches(path, full_on):
+        if _matches(path, full_on):
             return Selection(None, f"{path} changed: it configures the whole test run")
-        if matches(path, no_tests):
+        if _matches(path, no_tests):
             continue
         if path.startswith(f"{tests_dir}/"):
             if not _is_test_module(path):
@@ -87,6 +94,7 @@ def select(
                 chosen.add(path)
         elif path.endswith(".py"):
             chosen.update(test_map.tests_for(path))
+            chosen.update(tests for pattern, tests in also if matches(path, (pattern,)))
         else:
             return Selection(None, f"{path} changed: read at run time, not measured")
     reason = f"{len(chosen)} test(s) execute the changed code, plus the incident guards"
