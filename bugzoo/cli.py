@@ -232,7 +232,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     settings = _settings(args)
     test_map = None
     if args.select and "tests" in settings.stages:
-        print("bugzoo: the tests stage's map on the baseline (cached)", file=sys.stderr)
+        print("bugzoo: the test map of the baseline (made once, then cached)", file=sys.stderr)
         cache = default_dir(settings.environ)
         test_map = baseline_map(
             repo, base, settings.pytest_args, settings.environ, cache=cache, python=settings.python
