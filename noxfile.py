@@ -7,8 +7,10 @@ update this project exists to catch, so the harness must not introduce one by it
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import nox
@@ -52,6 +54,12 @@ def _coverage_reports(session: nox.Session, *, append: bool) -> None:
 PARALLEL = ["--numprocesses", "auto"]
 
 
+#: Coverage contexts are the tests' node ids, so every full run gives the test map of its commit
+#: (quality_gates/testmap), which `nox` then uses to run only the tests a change needs. Not in
+#: CI: a fresh clone keeps no cache, so there the contexts would cost and give nothing.
+CONTEXTS = [] if os.environ.get("CI") else ["-p", "quality_gates.testmap.contexts"]
+
+
 def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
     """Run the test suite under coverage, in parallel, and leave reports in ``reports/``."""
     # mutmut too: the mutation gate's own tests drive it, and `gate` runs the gate.
@@ -67,9 +75,28 @@ def _tests_impl(session: nox.Session, pytest_args: list[str]) -> None:
         "pytest",
         f"--junitxml={REPORTS / 'junit.xml'}",
         *PARALLEL,
+        *CONTEXTS,
         *pytest_args,
     )
     _coverage_reports(session, append=False)
+
+
+def _clean_checkout() -> bool:
+    """The working tree is a commit exactly (a test map describes a commit, not a draft)."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607 - git from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return status.returncode == 0 and not status.stdout.strip()
+
+
+def _save_test_map(session: nox.Session, pytest_args: list[str]) -> None:
+    """Cache the test map of this full run when it ran on a clean checkout of a commit."""
+    if CONTEXTS and _clean_checkout():
+        session.run("python", "-m", "quality_gates.testmap", "build", "--", *pytest_args)
 
 
 #: What ``tests`` and ``gate`` run: every suite (integration included) and the replay bars, in
@@ -110,6 +137,8 @@ def tests(session: nox.Session) -> None:
     leave the bars out).
     """
     _tests_impl(session, session.posargs or ALL_TESTS)
+    if not session.posargs:
+        _save_test_map(session, ALL_TESTS)
 
 
 @nox.session(name="replay-bars", python=PYTHON, default=False)
@@ -203,15 +232,61 @@ GATE_REPORTS = [
 ]
 
 
+#: Suites the test map cannot see into: they drive authsvc in server processes they start
+#: (measured, but outside any test's context), so a change to authsvc runs them whole. The
+#: replay bars replay versions of authsvc to judge the replay gate itself: they run whole when
+#: the replay's code changes, and in CI on every merge; on a change to authsvc the replay gate
+#: judges that change directly (docs/benchmarks.md, "Test selection").
+REPLAY_BAR_MODULES = ("tests/gates/test_replay_bars.py", "tests/gates/test_replay_migration.py")
+UNMAPPED_SUITES = [
+    *(
+        f"authsvc/**={suite}"
+        for suite in ("tests/contract", "tests/integration", "tests/conformance")
+    ),
+    *(
+        f"{path}={bar}"
+        for path in ("quality_gates/replay/**", "quality_gates/gates/replay.py")
+        for bar in REPLAY_BAR_MODULES
+    ),
+]
+
+#: With a selection, the coverage gate judges the changed lines (the selected tests are every
+#: test that executes the changed files, so their data for those files is the whole suite's);
+#: the total and per-path floors need the whole suite and are judged by `nox -s tests` in CI.
+SELECTION_FLOORS = ["--coverage-fail-under", "0", "--coverage-critical-fail-under", "0"]
+
+
+def _selected_tests(session: nox.Session) -> list[str] | None:
+    """The tests this change needs, from the baseline's test map; ``None``: the whole suite."""
+    also = [arg for pair in UNMAPPED_SUITES for arg in ("--also", pair)]
+    command = ["python", "-m", "quality_gates.testmap", "select", *also, "--", *ALL_TESTS]
+    out = session.run(*command, silent=True, success_codes=[0, 2])  # 2: bad input, see below
+    try:
+        answer = json.loads(str(out).strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        session.warn("test selection gave no answer: the whole suite runs")
+        return None
+    session.log(f"test selection: {answer['reason']}")
+    tests = answer["tests"]
+    return None if tests is None or not tests else [str(t) for t in tests]
+
+
 @nox.session(python=PYTHON)
 def gate(session: nox.Session) -> None:
     """The pre-merge gate: test suites and replay bars with coverage, every gate, one report.
 
-    The replay bars run in the same parallel pytest run as the suites, beside them on a worker
-    of their own. Arguments after ``--`` go to ``quality-gates run`` (``--body-file PR.md``).
+    The tests are those the change needs, from the test map of its baseline (the last
+    ``nox -s tests`` on that commit); without one, every suite. The replay bars run in the same
+    parallel pytest run as the suites, beside them on a worker of their own. Arguments after
+    ``--`` go to ``quality-gates run`` (``--body-file PR.md``).
     """
-    _tests_impl(session, ALL_TESTS)
-    session.run("quality-gates", "run", *GATE_REPORTS, *session.posargs)
+    _sync(session, "test", "mutation")
+    selected = None if os.environ.get("QG_ALL_TESTS") else _selected_tests(session)
+    _tests_impl(session, ALL_TESTS if selected is None else [*ALL_TESTS, *selected])
+    if selected is None:
+        _save_test_map(session, ALL_TESTS)
+    floors = [] if selected is None else SELECTION_FLOORS
+    session.run("quality-gates", "run", *floors, *GATE_REPORTS, *session.posargs)
     session.log(f"gate report: {REPORTS / 'gate.html'}")
 
 

@@ -12,13 +12,16 @@ so that the gates judge exactly that commit:
 - ``critical``: a one-line refactor of one critical function (``_verify_bcrypt``);
 - ``migration``: a new Alembic revision adding a nullable column.
 
-Before timing, ``nox --install-only`` builds the clone's environments (the cache is warm, as a
-developer's is after a first run). Then ``nox`` runs as usual; every ``nox > command`` line is
-time-stamped, which gives each stage's wall time, and each session's CPU time (all its child
-processes) comes from ``getrusage``. The load average is printed with every figure: on a shared
-machine wall times grow with it, CPU times much less. Exit codes: 0 every run finished (the
-gates' verdicts are printed), 1 a session failed, 2 bad input (not in a git checkout, unknown
-kind, a change whose anchor is no longer in the code).
+Before timing, ``nox --install-only`` builds the clone's environments, and the baseline's test
+map is made unless it is cached (``nox -s tests`` on a clean clone of ``HEAD``): the cache is
+warm, as a developer's is after a first run on ``main``. With it, ``nox`` runs only the tests
+each change needs (docs/benchmarks.md, "Test selection"); ``--no-warm`` times it without.
+Then ``nox`` runs as usual; every ``nox > command`` line is time-stamped, which gives each
+stage's wall time, and each session's CPU time (all its child processes) comes from
+``getrusage``. The load average is printed with every figure: on a shared machine wall times
+grow with it, CPU times much less. Exit codes: 0 every run finished (the gates' verdicts are
+printed), 1 a session failed, 2 bad input (not in a git checkout, unknown kind, a change whose
+anchor is no longer in the code).
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quality_gates.testmap import store
+from quality_gates.testmap.cli import key_for
+
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = ("lint", "typecheck", "gate")
+#: The arguments of a full `nox -s tests` run (noxfile.ALL_TESTS): part of the test map's key.
+ALL_TESTS = ("--integration", "--replay-bars")
 HASHING = "authsvc/security/hashing.py"
 VERSIONS = "authsvc/migrations/versions"
 _COMMAND = re.compile(r"^nox > (.+)$")
@@ -228,13 +236,27 @@ def _check(kinds: list[str]) -> None:
         raise BenchError(f"{ROOT} is not a git checkout")
 
 
-def bench(kinds: list[str], *, keep: bool) -> bool:
+def warm_test_map(workdir: Path) -> None:
+    """Make the test map of ``HEAD`` with ``nox -s tests`` in a clean clone, unless cached."""
+    commit = _git(ROOT, "rev-parse", "HEAD").strip()
+    key = key_for(ROOT, commit, ALL_TESTS)
+    if store.load(store.default_dir(os.environ) / f"{key}.json", key) is not None:
+        print("test map of HEAD: cached", flush=True)
+        return
+    _git(workdir, "clone", "--quiet", "--no-hardlinks", str(ROOT), "baseline")
+    run = run_session(workdir / "baseline", "tests", workdir / "baseline.log")
+    print(f"test map of HEAD: made by nox -s tests in {run.wall:.0f} s (exit {run.code})")
+
+
+def bench(kinds: list[str], *, keep: bool, warm: bool) -> bool:
     """Time ``nox`` for each kind in its own clone; ``True`` when every session passed."""
     commit = _git(ROOT, "rev-parse", "--short=12", "HEAD").strip()
     workdir = Path(tempfile.mkdtemp(prefix="gate-bench-"))
     print(f"gate bench at {commit}, {os.cpu_count()} CPUs, clones in {workdir}", flush=True)
     passed = True
     try:
+        if warm:
+            warm_test_map(workdir)
         for kind in kinds:
             repo = prepare(workdir, kind)
             install = ["nox", "--non-interactive", "--install-only", "-s", *SESSIONS]
@@ -256,11 +278,17 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds", default=",".join(KINDS), help="comma-separated: " + ", ".join(KINDS)
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary clones (and logs)")
+    parser.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="make the baseline's test map first when it is not cached (default: on)",
+    )
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     try:
         _check(kinds)
-        return 0 if bench(kinds, keep=args.keep) else 1
+        return 0 if bench(kinds, keep=args.keep, warm=args.warm) else 1
     except BenchError as exc:
         print(f"gate_bench: {exc}", file=sys.stderr)
         return 2

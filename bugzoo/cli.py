@@ -32,8 +32,10 @@ from bugzoo.results import (
     run_from_dict,
 )
 from bugzoo.sampling import mutation_sample
+from bugzoo.selection import baseline_map
 from bugzoo.stages import Settings
 from bugzoo.worktree import resolve_commit, top_level
+from quality_gates.testmap.store import default_dir
 
 EPILOG = (
     "Exit codes: 0 every buggy patch blocked and every benign one passed, 1 a buggy patch got "
@@ -148,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the mutation gate's time budget per patch (default: 180)",
     )
     run.add_argument(
+        "--select",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="tests stage: only the tests that execute the patch's change, from a map of the "
+        "baseline's run (default: on; docs/benchmarks.md)",
+    )
+    run.add_argument(
         "--jobs",
         type=_positive,
         default=DEFAULT_JOBS,
@@ -220,8 +229,17 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     repo, directory, base = _where(args)
     specs = load_zoo(directory, args.only)
     preflight(specs, repo, base)
+    settings = _settings(args)
+    test_map = None
+    if args.select and "tests" in settings.stages:
+        print("bugzoo: the test map of the baseline (made once, then cached)", file=sys.stderr)
+        cache = default_dir(settings.environ)
+        test_map = baseline_map(
+            repo, base, settings.pytest_args, settings.environ, cache=cache, python=settings.python
+        )
     settings = replace(
-        _settings(args),
+        settings,
+        test_map=test_map,
         mutation_budget=float(args.mutation_budget),
         mutation_slugs=mutation_sample(specs, base, args.mutation_sample)
         if "mutation" in args.stages

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from bugzoo import proc
+from bugzoo import proc, selection
 from bugzoo.names import STATUSES, Status
 from bugzoo.results import StageResult
 from quality_gates.errors import InputError
 from quality_gates.incident.junit import load_junit
+from quality_gates.testmap.store import TestMap
 
 JUNIT = "reports/junit.xml"
 #: authsvc's argon2id at 1 MiB and one pass instead of 19 MiB and two (bench/ uses the same):
@@ -52,6 +53,7 @@ class Settings:
     replay_timeout: float = 1200.0
     mutation_budget: float = 180.0  # the gate's --mutation-budget, per patch
     mutation_slugs: frozenset[str] = frozenset()  # the patches the mutation stage runs on
+    test_map: TestMap | None = field(default=None, repr=False)  # None: no test selection
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
     def describe(self) -> dict[str, object]:
@@ -63,6 +65,7 @@ class Settings:
             "fast_hashing": self.fast_hashing,
             "mutation_patches": len(self.mutation_slugs),
             "mutation_budget": self.mutation_budget,
+            "test_selection": self.test_map is not None,
         }
 
 
@@ -129,11 +132,14 @@ def run_tests(ctx: StageContext) -> StageResult:
         **patched_imports(ctx.worktree, settings.environ),
     }
     (ctx.worktree / "reports").mkdir(exist_ok=True)
+    tests, selected = selection.tests_for(
+        ctx.worktree, ctx.base, settings.pytest_args, settings.test_map
+    )
     coverage = [settings.python, "-m", "coverage"]
     # A fixed Hypothesis seed: the same examples on every run, a verdict never up to luck.
     pytest = ["run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"]
     done = ctx.run(
-        [*coverage, *pytest, f"--junitxml={JUNIT}", *settings.pytest_args],
+        [*coverage, *pytest, f"--junitxml={JUNIT}", *tests],
         settings.tests_timeout,
         **env,
     )
@@ -149,7 +155,7 @@ def run_tests(ctx: StageContext) -> StageResult:
         return _error("tests", f"pytest exited {done.returncode}: {exc}", seconds)
     failed = [f"{c.classname}::{c.name}" for c in cases if c.outcome == "failed"]
     if done.returncode == 0 and not failed:
-        summary = f"{len(cases)} tests passed"
+        summary = f"{len(cases)} tests passed" + (f" (selected: {selected})" if selected else "")
         return StageResult("tests", "pass", summary, seconds, _gate_dict("tests", "pass", summary))
     if done.returncode != 1 or not failed:  # usage error, internal error, no tests collected
         last = _last_line(done.stdout) or _last_line(done.stderr)
@@ -211,8 +217,19 @@ def _reason(result: Mapping[str, Any]) -> str:
 def run_coverage(ctx: StageContext) -> StageResult:
     """The coverage gate on the tests stage's data. The total floor is left out (``0``): it
     is set for the whole suite over both packages, and the zoo runs a subset; the per-path
-    floors and every changed critical line are judged as in CI."""
-    return _quality_gate(ctx, "coverage", ["--coverage-fail-under", "0"], ctx.settings.gate_timeout)
+    floors and every changed critical line are judged as in CI. When the tests stage ran a
+    selection, the per-path floors are left out too (a selection measures only what the
+    change touches); the changed lines are judged on the same data as the whole suite's."""
+    settings = ctx.settings
+    _, selected = selection.tests_for(
+        ctx.worktree, ctx.base, settings.pytest_args, settings.test_map
+    )
+    floors = [
+        "--coverage-fail-under",
+        "0",
+        *(["--coverage-critical-fail-under", "0"] if selected else []),
+    ]
+    return _quality_gate(ctx, "coverage", floors, settings.gate_timeout)
 
 
 def run_api_compat(ctx: StageContext) -> StageResult:
