@@ -37,6 +37,7 @@ class ReplayPolicy:
     paths: tuple[str, ...] = ()
     accounts: int = 1000
     seed: int = 0
+    population: str = ""
     segments: tuple[tuple[str, float], ...] = ()
     threshold: int = 0
     segment_tolerance: float = 0.0
@@ -171,6 +172,7 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
     "paths": v.glob_list,
     "accounts": bounded_int(1, 1_000_000),
     "seed": v.non_negative_int,
+    "population": v.string,
     "segments": shares,
     "threshold": v.non_negative_int,
     "segment_tolerance": v.percent,
