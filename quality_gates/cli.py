@@ -1,7 +1,8 @@
 """``quality-gates``: the command line.
 
 Exit codes: 0 every gate passed or was skipped, 1 a gate failed, 2 usage or bad input,
-3 internal error, 130 interrupted. Bad input never prints a traceback: one line per problem.
+3 internal error, 4 ``census`` refused what its hook printed, 130 interrupted. Bad input
+never prints a traceback: one line per problem.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from quality_gates import __version__, git
+from quality_gates.census import cli as census_cli
 from quality_gates.conformance import cli as conformance_cli
 from quality_gates.context import GateContext
 from quality_gates.errors import InputError
@@ -141,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         standalone = commands.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         _global_options(standalone, sub=True)
         command.add_arguments(standalone)
+    census = commands.add_parser(census_cli.NAME, help=census_cli.HELP, description=census_cli.HELP)
+    census_cli.add_arguments(census)
     tpl = commands.add_parser(
         "template", help="write the pull-request template from the policy, or --check it"
     )
@@ -185,6 +189,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise InputError(f"--repo {repo}: not a directory")
     if (command := STANDALONE.get(args.command)) is not None:
         return _emit([command.run(args)], args)
+    if args.command == census_cli.NAME:
+        return census_cli.run(args)
     if args.command == "template":
         policy = _policy(args)
         text = template.render_template(policy)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 from quality_gates import git
@@ -24,6 +25,7 @@ from quality_gates.profile import TargetProfile, load_profile
 from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.population import Population
+from quality_gates.replay.population_file import read_population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
 from quality_gates.replay.seed import SeedError
@@ -96,6 +98,12 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
         "time budget, seconds (default 1800)",
         type=v.argument(v.positive_number),
     )
+    option(
+        "--population",
+        "population",
+        "population file of segment shares (quality-gates census writes one)",
+        metavar="FILE",
+    )
     option("--replay-cache", "cache_dir", "cache for environments and populations", metavar="DIR")
     parser.add_argument(
         "--aa",
@@ -107,9 +115,18 @@ def add_arguments(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def _shares(policy: ReplayPolicy, profile: TargetProfile) -> tuple[dict[str, float], list[Finding]]:
-    """The configured shares, minus the segments this target cannot have (with a note)."""
-    shares = {name: segment.share for name, segment in SEGMENTS.items()}
+def _shares(
+    policy: ReplayPolicy, profile: TargetProfile, repo: Path
+) -> tuple[dict[str, float], list[Finding]]:
+    """The configured shares, minus the segments this target cannot have (with a note).
+
+    A population file (``replay.population``, e.g. from ``quality-gates census``) replaces
+    the built-in shares; ``replay.segments`` still overrides single segments on top of it.
+    """
+    if policy.population:
+        shares = read_population(repo / policy.population)
+    else:
+        shares = {name: segment.share for name, segment in SEGMENTS.items()}
     shares.update(dict(policy.segments))
     notes = []
     for name, segment in SEGMENTS.items():
@@ -237,7 +254,7 @@ def run(ctx: GateContext) -> GateResult:
         return GateResult(NAME, "skipped", reason=why_not, findings=ctx.baseline_findings())
     commit, notes = _baseline(ctx, policy)
     notes.insert(0, _what_was_replayed(policy, commit, policy.accounts))
-    shares, skipped = _shares(policy, profile)
+    shares, skipped = _shares(policy, profile, ctx.repo)
     secret = secrets.token_urlsafe(48)  # one per run, the same for every version it starts
     cache = ctx.path(policy.cache_dir) if policy.cache_dir else default_cache_dir(ctx.environ)
     config = ReplayConfig(
