@@ -72,7 +72,7 @@ _ALL = (
         "imported Django PBKDF2-SHA256 at 390,000-1,000,000 iterations (Django 4.0-5.2)",
         "import",
         "pbkdf2-modern",
-        sample=6,
+        sample=5,
     ),
     Segment(
         "legacy-pbkdf2-nfd",
@@ -90,7 +90,7 @@ _ALL = (
         "imported bcrypt at cost 12 (Laravel, Django's BCryptSHA256, passlib)",
         "import",
         "bcrypt-12",
-        sample=10,
+        sample=4,
     ),
     Segment(
         "legacy-bcrypt-high",
@@ -98,7 +98,7 @@ _ALL = (
         "imported bcrypt at cost 13 and 14 (hardened deployments)",
         "import",
         "bcrypt-high",
-        sample=4,
+        sample=2,
     ),
     Segment(
         "legacy-bcrypt-long",
@@ -124,7 +124,7 @@ _ALL = (
         "imported argon2id at Django's and argon2-cffi 21.2's defaults (64-100 MiB)",
         "import",
         "argon2-modern",
-        sample=4,
+        sample=2,
     ),
     Segment("current", 5, "registered through the baseline's API", "register"),
     Segment(

@@ -270,7 +270,7 @@ def test_the_replay_gate_takes_its_shares_from_the_population_file(tmp_path: Pat
     }
     assert notes == []
     counts = Population(100, shares=shares).counts
-    assert counts == {"legacy-bcrypt-12": 10, "current": 60, "locked": 30}  # 10: sampled
+    assert counts == {"legacy-bcrypt-12": 4, "current": 64, "locked": 32}  # 4: sampled
     (tmp_path / "population.toml").write_text("[shares]\ncurrent = -1\n", encoding="utf-8")
     with pytest.raises(InputError, match="negative share"):
         replay_gate._shares(policy, profile, tmp_path)

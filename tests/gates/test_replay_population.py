@@ -62,8 +62,9 @@ def test_default_shares_mirror_a_migrated_service() -> None:
 
 def test_sampled_segments_are_capped_and_small_populations_keep_them() -> None:
     counts = Population(10_000).counts
-    assert counts["legacy-bcrypt-high"] == 4
-    assert counts["legacy-argon2-modern"] == 4
+    assert counts["legacy-bcrypt-high"] == 2  # one account per setting (13, 14)
+    assert counts["legacy-pbkdf2-modern"] == 5
+    assert counts["legacy-argon2-modern"] == 2
     assert sum(counts.values()) == 10_000
     assert Population(100).counts["legacy-bcrypt-high"] == 2  # under the cap: its share
 

@@ -145,19 +145,19 @@ def test_a_broken_segment_is_named_with_its_share() -> None:
     )
     assert verdict.status == "fail"
     assert verdict.summary == (
-        "candidate fails login for 15% of accounts: segment legacy-pbkdf2 (100% of its accounts)"
+        "candidate fails login for 16% of accounts: segment legacy-pbkdf2 (100% of its accounts)"
     )
-    assert verdict.metrics["discordant_b"] == 30
+    assert verdict.metrics["discordant_b"] == 31
     assert float(verdict.metrics["mcnemar_p"]) < 1e-9
     rules = [finding.rule_id for finding in verdict.findings]
-    assert rules[:2] == ["verdict", "verdict"]  # 30 requests; the segment's rate drops
+    assert rules[:2] == ["verdict", "verdict"]  # 31 requests; the segment's rate drops
     assert "regression" in rules
     messages = " ".join(finding.message for finding in verdict.findings)
     for account in population:
         assert account.password not in messages  # secrets masked
     segments = {row[0]: row for row in verdict.tables[0].rows}
-    assert segments["legacy-pbkdf2"][2:5] == ("100%", "83.3%", "30")  # 1 of 6 kinds
-    assert verdict.impact == "it would lock out 15% of the 200 replayed accounts"
+    assert segments["legacy-pbkdf2"][2:5] == ("100%", "83.3%", "31")  # 1 of 6 kinds
+    assert verdict.impact == "it would lock out 16% of the 200 replayed accounts"
 
 
 def test_an_ended_session_that_still_works_is_a_security_failure() -> None:
