@@ -1,11 +1,13 @@
-"""Grey-box test hooks for authsvc that its CLI does not offer: read a stored hash, disable.
+"""Grey-box test hooks for authsvc that its CLI does not offer: read a stored hash, disable,
+census.
 
-Seeding uses ``authsvc import-users``; these two work on the database named by
+Seeding uses ``authsvc import-users``; these work on the database named by
 ``AUTHSVC_DATABASE_URL`` (the service's own setting, required here), through authsvc's table
 definitions and its canonical form of an address. Usage::
 
     python authsvc_hooks.py stored-hash EMAIL   # prints the stored PHC string
     python authsvc_hooks.py disable EMAIL       # marks the account disabled
+    python authsvc_hooks.py census              # one JSON line per account (docs/census.md)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
+from census_authsvc import census
 from sqlalchemy import create_engine, select, update
 
 from authsvc.security.identifiers import canonical_email
@@ -20,10 +23,11 @@ from authsvc.store.models import users
 
 
 def main(argv: list[str]) -> None:
-    """Dispatch ``stored-hash`` or ``disable``."""
-    if len(argv) != 2 or argv[0] not in ("stored-hash", "disable"):
+    """Dispatch ``stored-hash``, ``disable`` or ``census``."""
+    census_call = argv == ["census"]
+    if not census_call and (len(argv) != 2 or argv[0] not in ("stored-hash", "disable")):
         raise SystemExit(__doc__)
-    command, email = argv
+    command, email = argv if not census_call else (argv[0], "")
     url = os.environ.get("AUTHSVC_DATABASE_URL")
     if not url:
         # authsvc's own default is relative to the working directory, and hooks run in
@@ -33,6 +37,12 @@ def main(argv: list[str]) -> None:
             "(nox -s conformance does)"
         )
     engine = create_engine(url)
+    if census_call:
+        try:
+            census(engine, sys.stdout)
+        finally:
+            engine.dispose()
+        return
     key = canonical_email(email)
     try:
         with engine.begin() as conn:

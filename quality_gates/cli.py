@@ -1,7 +1,8 @@
 """``quality-gates``: the command line.
 
 Exit codes: 0 every gate passed or was skipped, 1 a gate failed, 2 usage or bad input,
-3 internal error, 130 interrupted. Bad input never prints a traceback: one line per problem.
+3 internal error, 4 ``census`` refused what its hook printed (``canary``: inconclusive),
+130 interrupted. Bad input never prints a traceback: one line per problem.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quality_gates import __version__, git
+from quality_gates.census import cli as census_cli
 from quality_gates.conformance import cli as conformance_cli
 from quality_gates.context import GateContext, Inputs
 from quality_gates.errors import InputError
@@ -219,6 +221,13 @@ def commands() -> list[Command]:
             conformance_cli.HELP,
             conformance_cli.add_arguments,
             lambda args: _emit([conformance_cli.run(args)], args),
+            uses_git=False,
+        ),
+        Command(
+            census_cli.NAME,
+            census_cli.HELP,
+            census_cli.add_arguments,
+            census_cli.run,
             uses_git=False,
         ),
         Command(

@@ -130,6 +130,10 @@ class HookRunner:
         """Lift the lock on ``email`` (or, for a client-wide lock, on this client)."""
         self._run("reset_lockout", self.hooks.reset_lockout, email=email)
 
+    def census(self) -> str:
+        """What the census hook printed: one JSON line per account (checked by the caller)."""
+        return self._run("census", self.hooks.census)
+
     def jwt_key(self) -> bytes:
         """The target's HMAC signing key."""
         self.require("jwt_key")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 from quality_gates import git
 from quality_gates import validate as v
@@ -21,6 +22,7 @@ from quality_gates.profile import TargetProfile, load_profile
 from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.population import Population
+from quality_gates.replay.population_file import read_population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
 from quality_gates.replay.seed import SeedError
@@ -51,9 +53,18 @@ def policy_problems(policy: Policy) -> list[str]:
     return problems
 
 
-def _shares(policy: ReplayPolicy, profile: TargetProfile) -> tuple[dict[str, float], list[Finding]]:
-    """The configured shares, minus the segments this target cannot have (with a note)."""
-    shares = {name: segment.share for name, segment in SEGMENTS.items()}
+def _shares(
+    policy: ReplayPolicy, profile: TargetProfile, repo: Path
+) -> tuple[dict[str, float], list[Finding]]:
+    """The configured shares, minus the segments this target cannot have (with a note).
+
+    A population file (``replay.population``, e.g. from ``quality-gates census``) replaces
+    the built-in shares; ``replay.segments`` still overrides single segments on top of it.
+    """
+    if policy.population:
+        shares = read_population(repo / policy.population)
+    else:
+        shares = {name: segment.share for name, segment in SEGMENTS.items()}
     shares.update(dict(policy.segments))
     notes = []
     for name, segment in SEGMENTS.items():
@@ -204,7 +215,7 @@ def run(ctx: GateContext) -> GateResult:
         return GateResult(NAME, "skipped", reason=why_not, findings=ctx.baseline_findings())
     commit, notes = _baseline(ctx, policy)
     notes.insert(0, _what_was_replayed(policy, commit, policy.accounts))
-    shares, skipped = _shares(policy, profile)
+    shares, skipped = _shares(policy, profile, ctx.repo)
     secret = secrets.token_urlsafe(48)  # one per run, the same for every version it starts
     cache = ctx.path(policy.cache_dir) if policy.cache_dir else default_cache_dir(ctx.environ)
     config = ReplayConfig(

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
+from quality_gates.tomlfile import read_toml
 
 _FIELDS: dict[str, v.Converter] = {
     "mutant": v.text,
@@ -84,12 +84,7 @@ class Accepted:
 
 def load_survivors(path: Path, shown: str) -> list[Accepted]:
     """Read and validate the file; ``InputError`` lists every problem with its key path."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"survivors {shown}: cannot read: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"survivors {shown}: invalid TOML: {exc}") from None
+    document = read_toml(path, f"survivors {shown}")
     problems = [
         f"{shown}: " + v.unknown_key("", key, ["survivor"]).removeprefix(".")
         for key in sorted(set(document) - {"survivor"})

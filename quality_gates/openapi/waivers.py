@@ -16,13 +16,13 @@ a waiver that matches no change is reported so it can be deleted.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from quality_gates import validate as v
 from quality_gates.errors import InputError
 from quality_gates.openapi.changes import Change
+from quality_gates.tomlfile import read_toml
 
 _FIELDS: dict[str, v.Converter] = {
     "rule": v.text,
@@ -55,12 +55,7 @@ class Waiver:
 
 def load_waivers(path: Path, shown: str) -> list[Waiver]:
     """Read and validate a waivers file; every problem is reported with its key path."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"waivers {shown}: cannot read: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"waivers {shown}: invalid TOML: {exc}") from None
+    document = read_toml(path, f"waivers {shown}")
     problems: list[str] = []
     extra = sorted(set(document) - {"waiver"})
     problems += [v.unknown_key(shown, key, ["waiver"]) for key in extra]

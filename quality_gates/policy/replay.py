@@ -52,6 +52,14 @@ class ReplayPolicy:
         read=int,
         aliases=(Alias("--seed"),),
     )
+    population: str = setting(
+        "",
+        v.string,
+        "population file of segment shares (quality-gates census writes one)",
+        flag=None,
+        metavar="FILE",
+        aliases=(Alias("--population"),),
+    )
     segments: tuple[tuple[str, float], ...] = setting(
         (), c.shares, "segment = share, over the default shares"
     )

@@ -34,10 +34,11 @@ HOOK_PLACEHOLDERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "stored_hash": ("email",),
         "disable_account": ("email",),
         "reset_lockout": ("email",),
+        "census": (),
     }
 )
 #: Hooks whose command may leave out their placeholder (a client-wide reset needs no address).
-OPTIONAL_PLACEHOLDER_HOOKS = frozenset({"reset_lockout"})
+OPTIONAL_PLACEHOLDER_HOOKS = frozenset({"reset_lockout", "census"})
 LAUNCH_PLACEHOLDERS = ("port", "database_url", "workdir")
 #: Legacy hash formats the suite can write for ``hooks.seed_accounts``.
 SEED_HASH_SCHEMES = ("pbkdf2_sha256", "bcrypt")
@@ -150,6 +151,8 @@ class Hooks:
     stored_hash: tuple[str, ...] = ()
     disable_account: tuple[str, ...] = ()
     reset_lockout: tuple[str, ...] = ()
+    census: tuple[str, ...] = ()
+    """Prints one JSON line per account: hash scheme, parameters, e-mail shape (docs/census.md)."""
     clock_offset_file: str = ""
     seed_hash_scheme: str = "pbkdf2_sha256"
     jwt_key: str = ""

@@ -260,9 +260,10 @@ def _hooks(table: Mapping[str, Any], problems: list[str]) -> Hooks:
     }
     values = v.check_table(table, "hooks", fields, problems)
     for name, allowed in HOOK_PLACEHOLDERS.items():
+        if name in OPTIONAL_PLACEHOLDER_HOOKS:
+            continue
         needed = "{" + allowed[0] + "}"
-        required = name not in OPTIONAL_PLACEHOLDER_HOOKS
-        if required and name in values and not any(needed in part for part in values[name]):
+        if name in values and not any(needed in part for part in values[name]):
             problems.append(f"hooks.{name}: the command must contain {needed}")
     if "env" in values:
         values["env"] = MappingProxyType(values["env"])

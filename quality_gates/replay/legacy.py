@@ -40,6 +40,7 @@ class Argon2Params:
     time_cost: int
     parallelism: int
     hash_len: int
+    version: int = 0x13
 
 
 @dataclass(frozen=True)
@@ -71,29 +72,56 @@ COSTS: dict[CostProfile, Costs] = {
 }
 
 
-def pbkdf2_sha256(password: str, rng: random.Random, costs: Costs) -> str:
+#: The settings real systems use beyond the historical profile, one tuple per wide scheme.
+#: They are the point of their segments, so both cost profiles use real ones: ``historical``
+#: all of them (the account's rank in its segment picks one, so a few accounts cover them
+#: all), ``low`` the first (the cheapest) only. Each segment is sampled (a few accounts,
+#: Segment.sample) to stay in the replay's budget.
+#: Sources, in docs/replay.md ("The population").
+WIDE: dict[str, tuple[int | Argon2Params, ...]] = {
+    # Django 4.0 390,000; 4.1 480,000; 4.2 600,000; 5.0 720,000; 5.1 870,000; 5.2 1,000,000.
+    "pbkdf2-modern": (390_000, 600_000, 720_000, 870_000, 1_000_000),
+    # 12: Laravel, Django's BCryptSHA256PasswordHasher, passlib; 13 and 14: hardened setups.
+    "bcrypt-12": (12,),
+    "bcrypt-high": (13, 14),
+    # argon2id as written before argon2 1.3 (version 0x10), at argon2-cffi 16's costs.
+    "argon2-v16": (Argon2Params(512, 2, 2, 16, version=0x10),),
+    # argon2-cffi 21.2 (t=3, 64 MiB, p=4); Django 4.x/5.x Argon2PasswordHasher (t=2, 100 MiB, p=8).
+    "argon2-modern": (Argon2Params(65_536, 3, 4, 32), Argon2Params(102_400, 2, 8, 32)),
+}
+
+
+def pbkdf2_sha256(
+    password: str, rng: random.Random, costs: Costs, iterations: int | None = None
+) -> str:
     """Django's ``pbkdf2_sha256$<iterations>$<salt>$<base64 hash>``."""
-    iterations = rng.choice(costs.pbkdf2_iterations)
+    if iterations is None:
+        iterations = rng.choice(costs.pbkdf2_iterations)
     salt = "".join(rng.choice(_SALT_CHARS) for _ in range(12))
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode('ascii')}"
 
 
-def bcrypt_hash(password: str, rng: random.Random, costs: Costs, prefix: str = "2b") -> str:
+def bcrypt_hash(
+    password: str, rng: random.Random, costs: Costs, prefix: str = "2b", rounds: int | None = None
+) -> str:
     """A bcrypt hash of the first 72 bytes of ``password`` (all bcrypt ever read).
 
     ``prefix`` ``2y`` is PHP's label for the same algorithm; the library writes ``2b``.
     """
     raw_salt = rng.randbytes(16)
     salt = base64.b64encode(raw_salt).decode("ascii")[:22].translate(_TO_BCRYPT)
-    setting = f"$2b${costs.bcrypt_rounds:02d}${salt}".encode("ascii")
+    setting = f"$2b${rounds or costs.bcrypt_rounds:02d}${salt}".encode("ascii")
     hashed = bcrypt.hashpw(password.encode()[:BCRYPT_MAX_BYTES], setting).decode("ascii")
     return f"${prefix}${hashed[4:]}"
 
 
-def argon2id_hash(password: str, rng: random.Random, costs: Costs) -> str:
+def argon2id_hash(
+    password: str, rng: random.Random, costs: Costs, params: Argon2Params | None = None
+) -> str:
     """An argon2id PHC string made with one of the profile's older parameter sets."""
-    params = rng.choice(costs.argon2)
+    if params is None:
+        params = rng.choice(costs.argon2)
     encoded = low_level.hash_secret(
         password.encode(),
         rng.randbytes(16),
@@ -102,13 +130,27 @@ def argon2id_hash(password: str, rng: random.Random, costs: Costs) -> str:
         parallelism=params.parallelism,
         hash_len=params.hash_len,
         type=low_level.Type.ID,
+        version=params.version,
     )
     return encoded.decode("ascii")
 
 
-def make_hash(scheme: Scheme, password: str, rng: random.Random, profile: CostProfile) -> str:
-    """The stored hash a legacy system wrote for ``password`` in ``scheme``."""
+def make_hash(
+    scheme: Scheme, password: str, rng: random.Random, profile: CostProfile, rank: int = 0
+) -> str:
+    """The stored hash a legacy system wrote for ``password`` in ``scheme``.
+
+    ``rank`` (the account's rank in its segment) picks the setting of a wide scheme.
+    """
     costs = COSTS[profile]
+    if scheme in WIDE:
+        choices = WIDE[scheme]
+        setting = choices[rank % len(choices)] if profile == "historical" else choices[0]
+        if isinstance(setting, Argon2Params):
+            return argon2id_hash(password, rng, costs, setting)
+        if scheme == "pbkdf2-modern":
+            return pbkdf2_sha256(password, rng, costs, setting)
+        return bcrypt_hash(password, rng, costs, rounds=setting)
     if scheme == "pbkdf2":
         return pbkdf2_sha256(password, rng, costs)
     if scheme == "argon2-old":

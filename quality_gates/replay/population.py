@@ -4,7 +4,8 @@ Account ``i`` depends only on ``(seed, i)``, its segment and its rank there, so 
 made one at a time when needed and never held all at once (two bytes per account are kept:
 10,000 accounts run in flat memory). Segment sizes are
 the configured shares of the population, rounded by largest remainder, and spread through it
-by a seeded shuffle.
+by a seeded shuffle; a sampled segment (a costly hash setting) is capped at its few accounts,
+and what it gives up goes to the others.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from quality_gates.replay.emails import shaped_email
 from quality_gates.replay.legacy import CostProfile, make_hash
 from quality_gates.replay.segments import DEFAULT_SHARES, SEGMENTS, Segment
 
@@ -49,6 +51,8 @@ class Account:
     seed: int
     variants: tuple[str, ...] = EMAIL_VARIANTS
     """The e-mail variants this account logs in with (see :meth:`Population.account`)."""
+    rank: int = 0
+    """The account's rank in its segment, modulo 256: picks its shape or hash setting."""
 
     @property
     def case_variant(self) -> str:
@@ -65,7 +69,7 @@ class Account:
         if self.segment.scheme is None:
             raise ValueError(f"segment {self.segment.name} is not imported")
         rng = random.Random(f"{self.seed}:{self.index}:hash")  # noqa: S311 - reproducible on purpose
-        return make_hash(self.segment.scheme, self.password, rng, costs)
+        return make_hash(self.segment.scheme, self.password, rng, costs, self.rank)
 
     def import_record(self, costs: CostProfile) -> dict[str, object]:
         """The line of the seed hook's JSONL file for this account."""
@@ -88,6 +92,24 @@ def resolve_shares(overrides: Mapping[str, float] | None = None) -> dict[str, fl
     if sum(shares.values()) <= 0:
         raise ValueError("every segment share is 0")
     return shares
+
+
+def sampled_counts(size: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """:func:`segment_counts`, with each sampled segment capped at its ``sample`` accounts.
+
+    What a capped segment gives up is shared among the uncapped ones by their shares.
+    """
+    counts = segment_counts(size, shares)
+    caps = {name: SEGMENTS[name].sample for name in counts if SEGMENTS[name].sample}
+    surplus = sum(max(0, counts[name] - cap) for name, cap in caps.items())
+    rest = {name: share for name, share in shares.items() if name not in caps and share > 0}
+    if not surplus or not rest:
+        return counts
+    for name, cap in caps.items():
+        counts[name] = min(counts[name], cap)
+    for name, extra in segment_counts(surplus, rest).items():
+        counts[name] = counts.get(name, 0) + extra
+    return {name: counts[name] for name in shares if counts.get(name)}
 
 
 def segment_counts(size: int, shares: Mapping[str, float]) -> dict[str, int]:
@@ -115,18 +137,18 @@ class Population:
             raise ValueError("a population needs at least one account")
         self.size = size
         self.seed = seed
-        self.counts = segment_counts(size, resolve_shares(shares))
+        self.counts = sampled_counts(size, resolve_shares(shares))
         order = [_NAMES.index(name) for name, count in self.counts.items() for _ in range(count)]
         random.Random(f"{seed}:order").shuffle(order)  # noqa: S311 - seeded on purpose
         # One byte per account: the only per-account state kept in memory.
         self._segment_of = bytes(order)
-        # And one more: the account's rank within its segment is even (see account()).
+        # And one more: the account's rank within its segment, modulo 256 (see account()).
         seen = [0] * len(_NAMES)
-        even = bytearray(len(order))
+        rank = bytearray(len(order))
         for index, segment in enumerate(order):
-            even[index] = seen[segment] % 2 == 0
+            rank[index] = seen[segment] % 256
             seen[segment] += 1
-        self._even_in_segment = bytes(even)
+        self._rank = bytes(rank)
 
     def __len__(self) -> int:
         return self.size
@@ -141,20 +163,23 @@ class Population:
     def account(self, index: int) -> Account:
         """Account ``index``, the same for the same seed every time."""
         segment = self.segment_of(index)
+        rank = self._rank[index]
         rng = random.Random(f"{self.seed}:{index}")  # noqa: S311 - seeded on purpose
-        email = _email(segment, index, rng)
+        email = _email(segment, index, rank, rng)
         password = _password(segment, rng)
         # Each variant is a full password verification on both versions, so an account with
         # a plain address tries one, alternating through its segment: every segment of two
         # or more accounts tries both, for half the cost. The e-mail segments try both always.
         variants = EMAIL_VARIANTS
         if segment.address == "plain":
-            variants = variants[:1] if self._even_in_segment[index] else variants[1:]
+            variants = variants[:1] if rank % 2 == 0 else variants[1:]
         wrong = _wrong(segment, password)
-        return Account(index, segment, email, password, wrong, self.seed, variants)
+        return Account(index, segment, email, password, wrong, self.seed, variants, rank)
 
 
-def _email(segment: Segment, index: int, rng: random.Random) -> str:
+def _email(segment: Segment, index: int, rank: int, rng: random.Random) -> str:
+    if segment.address == "shapes":
+        return shaped_email(rank, index, rng)
     first, last, domain = rng.choice(_FIRST), rng.choice(_LAST), rng.choice(_DOMAINS)
     plain = f"{first}.{last}{index}@{domain}"
     if segment.address == "mixed-case":

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from quality_gates.replay.client import Api
-from quality_gates.replay.legacy import COSTS, CostProfile
+from quality_gates.replay.legacy import COSTS, WIDE, CostProfile
 from quality_gates.replay.play import OldTokens
 from quality_gates.replay.population import Account, Population
 
@@ -72,7 +72,9 @@ def import_file(population: Population, costs: CostProfile, path: Path, cache: P
     historical costs that takes a while) is reused by later runs.
     """
     # The key covers what the records are made from, so a changed generator never reuses them.
-    digest = hashlib.sha256(json.dumps([RECORD_FORMAT, costs, repr(COSTS[costs])]).encode())
+    digest = hashlib.sha256(
+        json.dumps([RECORD_FORMAT, costs, repr(COSTS[costs]), repr(WIDE)]).encode()
+    )
     for account in _imported(population):
         digest.update(json.dumps([account.email, account.password, account.segment.name]).encode())
     key = digest.hexdigest()[:24]

@@ -2,7 +2,9 @@
 
 The defaults mirror a service that migrated from a legacy system: most accounts still hold the
 password hash they were imported with (Django PBKDF2, bcrypt from PHP or Node including PHP's
-``$2y$``, argon2id made with older parameters), and the rest are the users the update is most
+``$2y$``, argon2id made with older parameters), across the settings real frameworks use (bcrypt
+12-14, PBKDF2 up to a million iterations, argon2id version 0x10 and at 64-100 MiB: those costly
+segments are sampled), and the rest are the users the update is most
 likely to break: odd e-mail spellings, non-ASCII passwords (compatibility characters too),
 long and spaced passwords, accounts locked or disabled, and users holding sessions the old
 version issued. Kept free of heavy imports: the policy validates segment names against this
@@ -17,8 +19,19 @@ from types import MappingProxyType
 from typing import Literal
 
 Source = Literal["import", "register"]
-Scheme = Literal["pbkdf2", "bcrypt", "bcrypt-2y", "bcrypt-long", "argon2-old"]
-EmailStyle = Literal["plain", "mixed-case", "whitespace", "unicode"]
+Scheme = Literal[
+    "pbkdf2",
+    "pbkdf2-modern",
+    "bcrypt",
+    "bcrypt-2y",
+    "bcrypt-long",
+    "bcrypt-12",
+    "bcrypt-high",
+    "argon2-old",
+    "argon2-v16",
+    "argon2-modern",
+]
+EmailStyle = Literal["plain", "mixed-case", "whitespace", "unicode", "shapes"]
 PasswordStyle = Literal["ascii", "nfc", "nfd", "compat", "long", "spaces"]
 State = Literal["active", "locked", "disabled"]
 
@@ -39,6 +52,9 @@ class Segment:
     typed: PasswordStyle = "ascii"
     state: State = "active"
     live_session: bool = False
+    sample: int = 0
+    """At most this many accounts (0: no cap): a costly setting is sampled, not replayed at
+    its full share (docs/replay.md, "Sampling")."""
 
     @property
     def can_log_in(self) -> bool:
@@ -47,7 +63,17 @@ class Segment:
 
 
 _ALL = (
-    Segment("legacy-pbkdf2", 18, "imported Django PBKDF2-SHA256", "import", "pbkdf2"),
+    Segment(
+        "legacy-pbkdf2", 15, "imported Django PBKDF2-SHA256 (Django 1.8-3.2)", "import", "pbkdf2"
+    ),
+    Segment(
+        "legacy-pbkdf2-modern",
+        2,
+        "imported Django PBKDF2-SHA256 at 390,000-1,000,000 iterations (Django 4.0-5.2)",
+        "import",
+        "pbkdf2-modern",
+        sample=5,
+    ),
     Segment(
         "legacy-pbkdf2-nfd",
         2,
@@ -56,8 +82,24 @@ _ALL = (
         "pbkdf2",
         typed="nfd",
     ),
-    Segment("legacy-bcrypt", 12, "imported bcrypt $2a$/$2b$ (Node, Ruby)", "import", "bcrypt"),
-    Segment("legacy-bcrypt-2y", 8, "imported PHP bcrypt $2y$", "import", "bcrypt-2y"),
+    Segment("legacy-bcrypt", 9, "imported bcrypt $2a$/$2b$ (Node, Ruby)", "import", "bcrypt"),
+    Segment("legacy-bcrypt-2y", 7, "imported PHP bcrypt $2y$", "import", "bcrypt-2y"),
+    Segment(
+        "legacy-bcrypt-12",
+        2,
+        "imported bcrypt at cost 12 (Laravel, Django's BCryptSHA256, passlib)",
+        "import",
+        "bcrypt-12",
+        sample=4,
+    ),
+    Segment(
+        "legacy-bcrypt-high",
+        2,
+        "imported bcrypt at cost 13 and 14 (hardened deployments)",
+        "import",
+        "bcrypt-high",
+        sample=2,
+    ),
     Segment(
         "legacy-bcrypt-long",
         3,
@@ -67,11 +109,26 @@ _ALL = (
         typed="long",
     ),
     Segment(
-        "argon2-old-params", 8, "imported argon2id with older parameters", "import", "argon2-old"
+        "argon2-old-params", 7, "imported argon2id with older parameters", "import", "argon2-old"
     ),
-    Segment("current", 8, "registered through the baseline's API", "register"),
     Segment(
-        "email-mixed-case", 6, "e-mail registered in mixed case", "register", address="mixed-case"
+        "legacy-argon2-v16",
+        2,
+        "imported argon2id of version 0x10 (libraries before argon2 1.3)",
+        "import",
+        "argon2-v16",
+    ),
+    Segment(
+        "legacy-argon2-modern",
+        2,
+        "imported argon2id at Django's and argon2-cffi 21.2's defaults (64-100 MiB)",
+        "import",
+        "argon2-modern",
+        sample=2,
+    ),
+    Segment("current", 5, "registered through the baseline's API", "register"),
+    Segment(
+        "email-mixed-case", 5, "e-mail registered in mixed case", "register", address="mixed-case"
     ),
     Segment(
         "email-whitespace",
@@ -82,6 +139,13 @@ _ALL = (
     ),
     Segment(
         "email-unicode", 3, "non-ASCII mixed-case e-mail (ß, Ö)", "register", address="unicode"
+    ),
+    Segment(
+        "email-shapes",
+        4,
+        "e-mail shapes seen in the wild: + tags, subdomains, new and long TLDs, IDN, ' and -",
+        "register",
+        address="shapes",
     ),
     Segment("password-nfc", 3, "non-ASCII password typed in NFC", "register", typed="nfc"),
     Segment(
@@ -112,7 +176,7 @@ _ALL = (
     Segment("disabled", 2, "imported as disabled", "import", "bcrypt", state="disabled"),
     Segment(
         "live-session",
-        7,
+        5,
         "holding an access and a refresh token issued by the baseline",
         "register",
         live_session=True,

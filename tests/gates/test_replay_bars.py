@@ -138,9 +138,40 @@ def test_nfkc_normalisation_removed(clone: Clone, replay_cache: Path) -> None:
 def test_a_a_run_passes(clone: Clone, replay_cache: Path) -> None:
     outcome = clone.replay(replay_cache, "--replay-mode", "aa")
     assert outcome.code == 0, outcome.summary
-    assert outcome.summary.startswith("A/A: 60 accounts in 18 segments, no regression")
+    assert outcome.summary.startswith("A/A: 60 accounts in 24 segments, no regression")
     assert outcome.result["metrics"]["discordant_b"] == 0
     assert outcome.result["metrics"]["discordant_c"] == 0
+
+
+#: The wide legacy settings and the e-mail shapes alone, so each has many accounts.
+WIDE = {
+    "legacy-pbkdf2-modern": 0.15,
+    "legacy-bcrypt-12": 0.15,
+    "legacy-bcrypt-high": 0.1,
+    "legacy-argon2-v16": 0.1,
+    "legacy-argon2-modern": 0.1,
+    "email-shapes": 0.4,
+}
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_a_a_run_of_the_wide_segments_passes(clone: Clone, replay_cache: Path, seed: str) -> None:
+    """The baseline logs every account of the new segments in, and agrees with itself."""
+    population = clone.path.parent / f"wide-{seed}.toml"
+    shares = "".join(f'"{name}" = {share}\n' for name, share in WIDE.items())
+    population.write_text(f"[shares]\n{shares}", encoding="utf-8")
+    outcome = clone.replay(
+        replay_cache,
+        "--replay-mode",
+        "aa",
+        "--replay-seed",
+        seed,
+        "--replay-population",
+        str(population),
+    )
+    assert outcome.code == 0, outcome.summary
+    assert outcome.summary.startswith("A/A: 60 accounts in 6 segments, no regression")
+    assert outcome.result["metrics"]["discordant_b"] == 0
 
 
 def test_pure_refactor_passes(clone: Clone, replay_cache: Path) -> None:

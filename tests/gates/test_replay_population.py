@@ -5,13 +5,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import unicodedata
+from typing import get_args
 
 import argon2
 import bcrypt
+import idna
 import pytest
 
+from authsvc.security.identifiers import canonical_email, email_problem
+from quality_gates.replay.emails import MAX_LOCAL, SHAPES, classify
 from quality_gates.replay.population import Account, Population, resolve_shares, segment_counts
-from quality_gates.replay.segments import DEFAULT_SHARES, SEGMENTS
+from quality_gates.replay.segments import DEFAULT_SHARES, SEGMENTS, Scheme
+
+# At low costs the wide schemes keep their real (first, cheapest) setting: it is their point.
+LOW_ARGON2 = {
+    "argon2-old": "$argon2id$v=19$m=256,t=1,p=2$",
+    "argon2-v16": "$argon2id$v=16$m=512,t=2,p=2$",
+    "argon2-modern": "$argon2id$v=19$m=65536,t=3,p=4$",
+}
+LOW_BCRYPT_COST = {"bcrypt-12": "12", "bcrypt-high": "13"}
 
 
 def test_same_seed_same_population_hashes_included() -> None:
@@ -38,15 +50,29 @@ def test_account_i_does_not_depend_on_the_population_size() -> None:
 def test_default_shares_mirror_a_migrated_service() -> None:
     counts = Population(1000).counts
     assert sum(counts.values()) == 1000
-    assert counts == {name: round(share * 10) for name, share in DEFAULT_SHARES.items()}
+    sampled = {name for name, segment in SEGMENTS.items() if segment.sample}
+    for name, share in DEFAULT_SHARES.items():
+        if name in sampled:  # capped at a few accounts: their cost is paid per account
+            assert counts[name] == min(round(share * 10), SEGMENTS[name].sample), name
+        else:  # the rest share what the capped segments gave up
+            assert round(share * 10) <= counts[name] <= round(share * 10 * 1.1), name
     legacy = sum(n for name, n in counts.items() if SEGMENTS[name].scheme is not None)
     assert legacy > 500  # a majority still on imported hashes
+
+
+def test_sampled_segments_are_capped_and_small_populations_keep_them() -> None:
+    counts = Population(10_000).counts
+    assert counts["legacy-bcrypt-high"] == 2  # one account per setting (13, 14)
+    assert counts["legacy-pbkdf2-modern"] == 5
+    assert counts["legacy-argon2-modern"] == 2
+    assert sum(counts.values()) == 10_000
+    assert Population(100).counts["legacy-bcrypt-high"] == 2  # under the cap: its share
 
 
 def test_counts_by_largest_remainder() -> None:
     assert segment_counts(7, {"a": 1, "b": 1, "c": 1}) == {"a": 3, "b": 2, "c": 2}
     assert segment_counts(3, {"a": 0, "b": 1}) == {"b": 3}
-    assert segment_counts(60, resolve_shares()) == Population(60).counts
+    assert segment_counts(60, resolve_shares()) == Population(60).counts  # no cap reached
     assert sum(Population(61).counts.values()) == 61
 
 
@@ -123,22 +149,23 @@ def test_legacy_records_verify_with_the_reference_libraries() -> None:
         stored = str(record["password_hash"])
         assert record["email"] == account.email
         assert record["disabled"] is (account.segment.state == "disabled")
-        if scheme == "pbkdf2":
+        if scheme.startswith("pbkdf2"):
             _, iterations, salt, digest = stored.split("$")
             expected = hashlib.pbkdf2_hmac(
                 "sha256", account.password.encode(), salt.encode(), int(iterations)
             )
             assert base64.b64decode(digest) == expected
-        elif scheme == "argon2-old":
-            assert stored.startswith("$argon2id$v=19$m=256,t=1,p=2$")
+            assert (int(iterations) >= 390_000) is (scheme == "pbkdf2-modern")
+        elif scheme.startswith("argon2"):
+            assert stored.startswith(LOW_ARGON2[scheme])
             assert argon2.PasswordHasher().verify(stored, account.password)
         else:
             prefix = "$2y$" if scheme == "bcrypt-2y" else "$2b$"
-            assert stored.startswith(prefix + "04$")
+            assert stored.startswith(prefix + LOW_BCRYPT_COST.get(scheme, "04") + "$")
             as_2b = "$2b$" + stored[4:]
             assert bcrypt.checkpw(account.password.encode()[:72], as_2b.encode())
             assert not bcrypt.checkpw(account.wrong_password.encode()[:72], as_2b.encode())
-    assert seen == {"pbkdf2", "bcrypt", "bcrypt-2y", "bcrypt-long", "argon2-old"}
+    assert seen == set(get_args(Scheme))
 
 
 def test_historical_costs_are_historical() -> None:
@@ -172,3 +199,64 @@ def test_every_segment_tries_both_e_mail_variants() -> None:
         else:
             assert set(variants) == {("login-case", "login-whitespace")}, name
     assert Population(1000, seed=3).account(417) == population.account(417)
+
+
+def test_wide_segments_cover_every_setting_at_historical_costs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bound that refuses one real setting (bcrypt 14, 1,000,000 PBKDF2 iterations, Django's
+    argon2id) must meet an account holding it: rank picks the setting, so a few cover all."""
+    # The setting is written in the hash; the work itself need not be done here.
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *_args: bytes(32))
+    monkeypatch.setattr(bcrypt, "hashpw", lambda _pw, setting: setting + b"x" * 31)
+    monkeypatch.setattr(
+        "quality_gates.replay.legacy.low_level.hash_secret",
+        lambda *_a, time_cost, memory_cost, parallelism, version, **_k: (
+            f"$argon2id$v={version}$m={memory_cost},t={time_cost},p={parallelism}$s$h".encode()
+        ),
+    )
+    population = Population(300, seed=0)
+    hashes: dict[str, set[str]] = {name: set() for name in SEGMENTS}
+    for account in population:
+        if account.segment.scheme is not None:
+            hashes[account.segment.name].add(account.stored_hash("historical")[:32])
+    modern = {h.split("$")[1] for h in hashes["legacy-pbkdf2-modern"]}
+    assert modern == {"390000", "600000", "720000", "870000", "1000000"}
+    assert {h[4:6] for h in hashes["legacy-bcrypt-high"]} == {"13", "14"}
+    assert {h[4:6] for h in hashes["legacy-bcrypt-12"]} == {"12"}
+    assert {h.split("$")[2] for h in hashes["legacy-argon2-v16"]} == {"v=16"}
+    argon2_modern = {h.split("$")[3] for h in hashes["legacy-argon2-modern"]}
+    assert argon2_modern == {"m=65536,t=3,p=4", "m=102400,t=2,p=8"}
+
+
+def test_email_shapes_each_appear_and_are_what_they_claim() -> None:
+    accounts = [a for a in Population(1000, seed=4) if a.segment.name == "email-shapes"]
+    assert len(accounts) >= len(SHAPES)
+    assert {classify(a.email) for a in accounts} == set(SHAPES)
+    for account in accounts:
+        local, _, domain = account.email.rpartition("@")
+        assert email_problem(account.email) is None  # what authsvc's rules accept
+        assert len(local) <= MAX_LOCAL
+        shape = classify(account.email)
+        if shape == "max-local":
+            assert len(local) == MAX_LOCAL
+        if shape == "idn-punycode":
+            assert idna.decode(domain) != domain  # a real IDN label, not just xn-- text
+    assert len({canonical_email(a.email) for a in accounts}) == len(accounts)
+
+
+def test_classify_names_real_shapes() -> None:
+    assert classify("ada+news@example.com") == "plus-tag"
+    assert classify("o'brien@example.ie") == "apostrophe"
+    assert classify("ada@mail.example.com") == "subdomain"
+    assert classify("ada-lovelace@example.co.uk") == "hyphen"
+    assert classify("ada@example.app") == "new-tld"
+    assert classify("ada@example.photography") == "long-tld"
+    assert classify("ada@bücher.example") == "idn-unicode"
+    assert classify("ada@xn--bcher-kva.example") == "idn-punycode"
+    assert classify("1234567@example.com") == "digits"
+    assert classify("a" * 64 + "@example.com") == "max-local"
+    assert classify("Ada@Example.com") == "mixed-case"
+    assert classify("jürgen@example.com") == "unicode"
+    assert classify("ada.lovelace@example.com") == "plain"
+    assert classify("no-at-sign") == "other"
