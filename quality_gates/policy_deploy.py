@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from quality_gates import validate as v
+from quality_gates.replay.play import KINDS
 from quality_gates.replay.segments import DEFAULT_SHARES
 
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
@@ -49,6 +50,9 @@ class ReplayPolicy:
     timeout: float = 1800.0
     cache_dir: str = ""
     mode: str = "ab"
+    max_cost_increase: float = 30.0
+    cost_budget: tuple[tuple[str, float], ...] = ()
+    timing_samples: int = 40
 
 
 @dataclass(frozen=True)
@@ -85,20 +89,28 @@ def bounded_int(low: int, high: int) -> v.Converter:
     return convert
 
 
+def _named_numbers(
+    value: object, names: Collection[str], what: str, unit: str
+) -> list[tuple[str, float]]:
+    """A table of known ``what`` name -> finite number >= 0; unknown names get a hint."""
+    if not isinstance(value, Mapping):
+        raise v.Invalid(f"a table of {what} = {unit}")
+    pairs: list[tuple[str, float]] = []
+    for name, number in value.items():
+        if name not in names:
+            hint = v.unknown_key("", name, list(names)).removeprefix(".")
+            raise v.Invalid(hint.replace("unknown key", f"unknown {what}"), show_value=False)
+        if isinstance(number, bool) or not isinstance(number, int | float) or not number >= 0:
+            raise v.Invalid(f"{name}: a {unit} >= 0, got {v.describe(number)}", show_value=False)
+        if math.isinf(number):
+            raise v.Invalid(f"{name}: a finite {unit}", show_value=False)
+        pairs.append((name, float(number)))
+    return pairs
+
+
 def shares(value: object) -> tuple[tuple[str, float], ...]:
     """A table of segment name -> share (a number >= 0); unknown names get a hint."""
-    if not isinstance(value, Mapping):
-        raise v.Invalid("a table of segment = share")
-    pairs: list[tuple[str, float]] = []
-    for name, share in value.items():
-        if name not in DEFAULT_SHARES:
-            hint = v.unknown_key("", name, list(DEFAULT_SHARES)).removeprefix(".")
-            raise v.Invalid(hint.replace("unknown key", "unknown segment"), show_value=False)
-        if isinstance(share, bool) or not isinstance(share, int | float) or not share >= 0:
-            raise v.Invalid(f"{name}: a share >= 0, got {v.describe(share)}", show_value=False)
-        if math.isinf(share):
-            raise v.Invalid(f"{name}: a finite share", show_value=False)
-        pairs.append((name, float(share)))
+    pairs = _named_numbers(value, DEFAULT_SHARES, "segment", "share")
     if (
         pairs
         and sum(share for _, share in pairs)
@@ -107,6 +119,11 @@ def shares(value: object) -> tuple[tuple[str, float], ...]:
     ):
         raise v.Invalid("at least one segment with a share > 0", show_value=False)
     return tuple(pairs)
+
+
+def cost_budget(value: object) -> tuple[tuple[str, float], ...]:
+    """A table of request kind -> declared cost increase in percent (a number >= 0)."""
+    return tuple(_named_numbers(value, KINDS, "request kind", "percent"))
 
 
 def string_table(value: object) -> tuple[tuple[str, str], ...]:
@@ -183,6 +200,9 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
     "timeout": v.positive_number,
     "cache_dir": v.string,
     "mode": v.one_of("ab", "aa"),
+    "max_cost_increase": v.positive_number,
+    "cost_budget": cost_budget,
+    "timing_samples": bounded_int(0, 1000),
 }
 CANARY_FIELDS: dict[str, v.Converter] = {
     "baseline_url": http_url,
