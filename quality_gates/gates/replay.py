@@ -29,6 +29,7 @@ from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
 from quality_gates.replay.seed import SeedError
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import ReplayTimeoutError
+from quality_gates.replay.timing import TimingRules, judge_timing
 from quality_gates.replay.verdict import Mode, Rules, judge
 from quality_gates.replay.worktree import default_cache_dir
 from quality_gates.result import Finding, GateResult
@@ -197,6 +198,17 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
     )
     findings = verdict.findings + notes
     status, summary = verdict.status, verdict.summary
+    # Cost and timing (replay/timing.py): a fail of their own when everything else passed.
+    timing = judge_timing(
+        outcome.costs,
+        outcome.oracle,
+        TimingRules(policy.max_cost_increase, dict(policy.cost_budget)),
+    )
+    findings += timing.findings
+    verdict.tables += timing.tables
+    verdict.metrics.update(timing.metrics)
+    if timing.problems and status == "pass":
+        status, summary = "fail", timing.problems[0]
     if outcome.rollback_error:
         status = "fail"
         first = outcome.rollback_error.splitlines()[0]
@@ -254,6 +266,7 @@ def run(ctx: GateContext) -> GateResult:
         timeout=policy.timeout,
         cache_dir=cache.resolve(),
         mode="aa" if policy.mode == "aa" else "ab",
+        timing_samples=policy.timing_samples,
     )
     try:
         outcome = run_replay(config, Progress.for_terminal(sys.stderr, ctx.environ))

@@ -33,10 +33,12 @@ from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
 from quality_gates.replay.play import OldTokens, play
 from quality_gates.replay.population import Account, Population
+from quality_gates.replay.probe import probe
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run, terminate_as_interrupt
 from quality_gates.replay.tally import Tally
+from quality_gates.replay.timing import CostSamples, Oracle
 from quality_gates.replay.verdict import Mode
 from quality_gates.replay.worktree import VersionEnv, baseline_worktree, build_env
 
@@ -61,6 +63,7 @@ class ReplayConfig:
     cache_dir: Path = field(default_factory=Path.cwd)
     mode: Mode = "ab"
     python: str = sys.executable
+    timing_samples: int = 40
 
 
 @dataclass
@@ -72,6 +75,8 @@ class ReplayOutcome:
     seconds: float = 0.0
     deploy_error: str = ""
     rollback_error: str = ""
+    costs: CostSamples = field(default_factory=CostSamples)
+    oracle: Oracle | None = None
 
 
 def _ordered(population: Population) -> Iterator[Account]:
@@ -115,7 +120,7 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
 
 
 def _replay(
-    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], tally: Tally
+    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], outcome: ReplayOutcome
 ) -> bytearray:
     config, profile = run.config, run.config.profile
     logged_in = bytearray(len(config.population))
@@ -134,7 +139,8 @@ def _replay(
                 pair = await asyncio.gather(
                     play(base_api, account, old), play(cand_api, account, old)
                 )
-                logged_in[account.index] = tally.add_account(account, *pair)
+                logged_in[account.index] = outcome.tally.add_account(account, *pair)
+                outcome.costs.add(*pair)  # the timing rules' paired samples
                 run.progress.tick()
 
             await seed.for_each(_ordered(config.population), one, config.concurrency)
@@ -212,7 +218,9 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                     return outcome
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
-            logged_in = _replay(run, base_server, cand_server, tokens, outcome.tally)
+            logged_in = _replay(run, base_server, cand_server, tokens, outcome)
+            if config.timing_samples:
+                outcome.oracle = probe(run, base_server, cand_server, config.timing_samples)
             run.stop(base_server, cand_server)
             try:
                 rollback = run.start("baseline-rollback", baseline, "cand")
