@@ -203,6 +203,7 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
         outcome.costs,
         outcome.oracle,
         TimingRules(policy.max_cost_increase, dict(policy.cost_budget)),
+        outcome.rehashes,
     )
     findings += timing.findings
     verdict.tables += timing.tables

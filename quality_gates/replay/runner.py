@@ -28,6 +28,7 @@ from quality_gates.policy_deploy import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
 from quality_gates.replay import seed
 from quality_gates.replay.client import Api, Result, make_client
+from quality_gates.replay.counters import Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
@@ -77,6 +78,7 @@ class ReplayOutcome:
     rollback_error: str = ""
     costs: CostSamples = field(default_factory=CostSamples)
     oracle: Oracle | None = None
+    rehashes: Rehashes | None = None
 
 
 def _ordered(population: Population) -> Iterator[Account]:
@@ -219,6 +221,10 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
             logged_in = _replay(run, base_server, cand_server, tokens, outcome)
+            counters = config.profile.counters
+            outcome.rehashes = count_rehashes(
+                counters.path, counters.rehashes, (base_server, cand_server), outcome.costs.logins
+            )
             if config.timing_samples:
                 outcome.oracle = probe(run, base_server, cand_server, config.timing_samples)
             run.stop(base_server, cand_server)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from quality_gates.conformance.stats import TimingVerdict, compare_latencies
 from quality_gates.replay.client import Result
+from quality_gates.replay.counters import Rehashes
+from quality_gates.replay.play import LOGIN_KINDS
 from quality_gates.result import Finding, MetricValue, Table
 
 #: One-sided error rate of the cost bound.
@@ -38,9 +40,17 @@ class CostSamples:
     """Paired request times, per request kind: ``(baseline seconds, candidate seconds)``."""
 
     pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: Accounts that logged in at least once on (the baseline, the candidate): the rehash rule's
+    #: bound (``counters``).
+    logins: tuple[int, int] = (0, 0)
 
     def add(self, baseline: Mapping[str, Result], candidate: Mapping[str, Result]) -> None:
         """Pair one account's requests; only those both versions answered alike are comparable."""
+        base_in, cand_in = (
+            any(r.outcome == "success" for k, r in side.items() if k in LOGIN_KINDS)
+            for side in (baseline, candidate)
+        )
+        self.logins = (self.logins[0] + base_in, self.logins[1] + cand_in)
         for kind, base in baseline.items():
             cand = candidate.get(kind)
             if cand is None or cand.outcome != base.outcome:
@@ -223,12 +233,27 @@ def judge_oracle(oracle: Oracle, judgement: TimingJudgement) -> None:
         )
 
 
-def judge_timing(costs: CostSamples, oracle: Oracle | None, rules: TimingRules) -> TimingJudgement:
-    """Both timing rules on a finished replay."""
+def judge_rehashes(rehashes: Rehashes, judgement: TimingJudgement) -> None:
+    """The rehash counter rule (``counters.Rehashes``), and both counts for the report."""
+    judgement.metrics["rehashes_baseline"] = rehashes.baseline
+    judgement.metrics["rehashes_candidate"] = rehashes.candidate
+    if problem := rehashes.problem():
+        judgement.problems.append(problem)
+
+
+def judge_timing(
+    costs: CostSamples,
+    oracle: Oracle | None,
+    rules: TimingRules,
+    rehashes: Rehashes | None = None,
+) -> TimingJudgement:
+    """The timing and counter rules on a finished replay."""
     judgement = TimingJudgement()
     judge_costs(costs, rules, judgement)
     if oracle is not None:
         judge_oracle(oracle, judgement)
+    if rehashes is not None:
+        judge_rehashes(rehashes, judgement)
     judgement.findings[:0] = [
         Finding(p, severity="error", rule_id="timing-verdict") for p in judgement.problems
     ]

@@ -265,7 +265,11 @@ def test_the_equalising_dummy_verify_dropped(clone: Clone, replay_cache: Path) -
 
 
 def test_rehash_on_every_login(clone: Clone, replay_cache: Path) -> None:
-    """A fresh hash at every login "to keep parameters current": logins cost twice as much."""
+    """A fresh hash at every login "to keep parameters current": twice the hashing per login.
+
+    At the bars' fast hashing the extra hash is lost in the request's own time; the rehash
+    counter sees it: more rehashes than accounts that logged in.
+    """
     clone.patch(
         ACCOUNTS,
         "        if want_upgrade and (result.needs_upgrade or verified_form != normalized):",
@@ -274,5 +278,5 @@ def test_rehash_on_every_login(clone: Clone, replay_cache: Path) -> None:
     )
     outcome = clone.replay(replay_cache)
     assert outcome.code == 1, outcome.summary
-    assert outcome.summary.startswith("login costs "), outcome.summary
+    assert outcome.summary.startswith("rehashes: the candidate rewrote "), outcome.summary
     assert outcome.result["metrics"]["regressions"] == 0

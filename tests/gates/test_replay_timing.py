@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import math
 import random
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from quality_gates.errors import InputError
 from quality_gates.gates import GATES
 from quality_gates.policy import parse_policy
+from quality_gates.profile import load_profile, parse_profile
 from quality_gates.replay.client import Result
+from quality_gates.replay.counters import Rehashes, read_counter
 from quality_gates.replay.timing import (
     CostSamples,
     Oracle,
@@ -24,6 +28,8 @@ from quality_gates.replay.timing import (
     judge_timing,
     sign_lower_index,
 )
+
+PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "authsvc.toml"
 
 
 def _binomial_cdf(k: int, n: int) -> float:
@@ -143,3 +149,59 @@ def test_cost_policy_keys() -> None:
     assert policy.replay.timing_samples == 0
     with pytest.raises(InputError, match=r'unknown request kind \(did you mean "login"\?\)'):
         parse_policy({"replay": {"cost_budget": {"logn": 60}}}, tuple(GATES))
+
+
+METRICS = """\
+# HELP authsvc_hash_upgrades_total Password hashes rewritten after a successful login.
+# TYPE authsvc_hash_upgrades_total counter
+authsvc_hash_upgrades_total{from_scheme="argon2id",outcome="upgraded"} 7.0
+authsvc_hash_upgrades_total{from_scheme="bcrypt",outcome="upgraded"} 5.0
+authsvc_hash_upgrades_total{from_scheme="bcrypt",outcome="error"} 2.0
+"""
+
+
+def test_a_counter_selector_sums_the_samples_it_matches() -> None:
+    assert read_counter(METRICS, 'authsvc_hash_upgrades_total{outcome="upgraded"}') == 12.0
+    assert read_counter(METRICS, "authsvc_hash_upgrades") == 14.0
+    selector = 'authsvc_hash_upgrades_total{from_scheme="bcrypt",outcome="error"}'
+    assert read_counter(METRICS, selector) == 2.0
+    assert read_counter(METRICS, "authsvc_logins_total") is None
+    assert read_counter("not { prometheus", "authsvc_hash_upgrades") is None
+
+
+@pytest.mark.parametrize(
+    ("baseline", "candidate", "fails"),
+    [
+        (40, 40, False),  # legacy accounts upgraded once on both
+        (40, 95, False),  # an intended parameter upgrade: every account once
+        (40, 230, True),  # a rehash at every login: more rehashes than accounts
+        (230, 230, False),  # the baseline does it too: nothing new
+    ],
+)
+def test_more_rehashes_than_accounts_is_rehashing_every_login(
+    baseline: float, candidate: float, *, fails: bool
+) -> None:
+    rehashes = Rehashes(baseline, candidate, baseline_logins=100, candidate_logins=100)
+    judgement = judge_timing(CostSamples(), None, TimingRules(), rehashes)
+    assert bool(judgement.problems) is fails
+    assert judgement.metrics["rehashes_candidate"] == candidate
+    if fails:
+        assert judgement.problems[0].startswith("rehashes: the candidate rewrote 230 password")
+
+
+def test_logins_are_counted_per_account_and_version() -> None:
+    costs = CostSamples()
+    ok, no = Result("success", 200, seconds=0.01), Result("bad_credentials", 401, seconds=0.01)
+    costs.add({"login": ok, "login-case": ok}, {"login": no, "login-case": ok})
+    costs.add({"login": ok, "me": ok}, {"login": no, "me": ok})
+    assert costs.logins == (2, 1)
+
+
+def test_the_profile_names_its_counters() -> None:
+    document = tomllib.loads(PROFILE.read_text(encoding="utf-8"))
+    assert load_profile(PROFILE).counters.rehashes.startswith("authsvc_hash_upgrades_total{")
+    document["counters"] = {"rehashes": "authsvc hash upgrades", "path": "metrics"}
+    with pytest.raises(InputError) as error:
+        parse_profile(document)
+    assert "counters.rehashes" in str(error.value)
+    assert "counters.path" in str(error.value)
