@@ -152,11 +152,6 @@ class Api:
         body = self._credentials("login", email, password)
         return await self._call("login", body, want_tokens=True)
 
-    async def login_without_password(self, email: str) -> Result:
-        """A login the target refuses before any hashing (no password field): the timing floor."""
-        endpoint = self.profile.endpoints["login"]
-        return await self._call("login", {endpoint.field("email"): email})
-
     async def me(self, access: str) -> Result:
         """The authenticated read."""
         return await self._call("me", headers=self._auth(access))

@@ -2,8 +2,7 @@
 
 After the replay, while both versions still run, ``samples`` rounds each send, one at a time
 and in a shuffled order, a wrong password for a known account and a login of an address no
-one registered to both versions (every other round also a login without a password field,
-refused before any hashing: the floor the KDF time is measured from). One request at a time
+one registered to both versions. One request at a time
 keeps the replay's own load out of the samples; shuffling each round spreads the machine's
 drift over both paths and both versions alike.
 
@@ -52,31 +51,20 @@ def _unknown(seed: int) -> Iterator[str]:
 
 
 async def _rounds(apis: dict[str, Api], known: list[Account], seed: int) -> Oracle:
-    times: dict[str, dict[str, list[float]]] = {
-        v: {"known": [], "unknown": [], "cheap": []} for v in apis
-    }
+    times: dict[str, dict[str, list[float]]] = {v: {"known": [], "unknown": []} for v in apis}
     shuffle = random.Random(seed).shuffle  # noqa: S311 - an order, not a secret
     addresses = _unknown(seed)
-    for index, account in enumerate(known):
+    for account in known:
         nobody = next(addresses)
         steps = [(v, path) for v in apis for path in ("known", "unknown")]
-        if index % 2 == 0:
-            steps += [(v, "cheap") for v in apis]
         shuffle(steps)
         for version, path in steps:
             api = apis[version]
-            if path == "known":
-                result = await api.login(account.email, account.wrong_password)
-            elif path == "unknown":
-                result = await api.login(nobody, account.wrong_password)
-            else:
-                result = await api.login_without_password(nobody)
+            email = account.email if path == "known" else nobody
+            result = await api.login(email, account.wrong_password)
             if result.seconds > 0:
                 times[version][path].append(result.seconds)
-    samples = {
-        v: OracleSamples(tuple(t["known"]), tuple(t["unknown"]), tuple(t["cheap"]))
-        for v, t in times.items()
-    }
+    samples = {v: OracleSamples(tuple(t["known"]), tuple(t["unknown"])) for v, t in times.items()}
     return Oracle(samples["baseline"], samples["candidate"])
 
 
@@ -99,6 +87,6 @@ def probe(run: Run, base: Server, cand: Server, samples: int) -> Oracle | None:
     oracle = run.arun(go())
     assert isinstance(oracle, Oracle)  # noqa: S101 - narrowing for mypy
     sides = (oracle.baseline, oracle.candidate)
-    if min(min(len(s.known), len(s.unknown), len(s.cheap)) for s in sides) < 2:
+    if min(min(len(s.known), len(s.unknown)) for s in sides) < 2:
         return None  # transport failures left too little to test
     return oracle

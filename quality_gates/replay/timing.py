@@ -11,9 +11,13 @@ Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
   the kind's declared ``cost_budget``). Under "no change" the bound exceeds 1 with probability
   at most ``ALPHA``, and the 30% margin on top makes a false alarm far rarer still.
 - **Timing oracle.** On each version, logins of unknown accounts against wrong passwords of
-  known ones (``probe``): ``conformance.stats.compare_latencies``, the conformance suite's test
-  (two-sided Mann-Whitney U at 1%, and a median gap over 20% of one KDF run). The candidate
-  fails when it leaks and the baseline does not.
+  known ones (``probe``), with the conformance suite's two-sided Mann-Whitney U test
+  (``conformance.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
+  (0.1%) while the baseline's is not even below ``CONTROL_ALPHA`` (1%). The conformance
+  property also asks for a gap over 20% of one KDF run, so that a consistent sub-millisecond
+  difference (one more SQL query) is not called a leak; here the baseline is the control for
+  such differences instead. That threshold would hide the bug zoo's case: at its 1 MiB hashing,
+  one hash is a few percent of a login, less than the database work the estimate includes.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from quality_gates.conformance.stats import TimingVerdict, compare_latencies
+from quality_gates.conformance.stats import MannWhitney, mann_whitney_u
 from quality_gates.replay.client import Result
 from quality_gates.replay.counters import Rehashes
 from quality_gates.replay.play import LOGIN_KINDS
@@ -31,6 +35,10 @@ from quality_gates.result import Finding, MetricValue, Table
 
 #: One-sided error rate of the cost bound.
 ALPHA = 0.01
+#: The candidate's login times must tell unknown accounts apart at this level to fail...
+ORACLE_ALPHA = 0.001
+#: ...while the baseline's do not, even at this one.
+CONTROL_ALPHA = 0.01
 #: Pairs a kind needs before its cost is judged (below, the bound is too loose to mean much).
 MIN_PAIRS = 20
 
@@ -61,16 +69,14 @@ class CostSamples:
 
 @dataclass(frozen=True)
 class OracleSamples:
-    """Login times of wrong passwords, unknown accounts and hash-free refusals, per version."""
+    """Login times of wrong passwords (known accounts) and of unknown accounts, on one version."""
 
     known: Sequence[float]
     unknown: Sequence[float]
-    cheap: Sequence[float]
 
-    def verdict(self) -> TimingVerdict:
-        """The conformance suite's decision; the KDF time is known minus hash-free refusals."""
-        kdf = max(statistics.median(self.known) - statistics.median(self.cheap), 0.0)
-        return compare_latencies(self.known, self.unknown, kdf_seconds=kdf)
+    def test(self) -> MannWhitney:
+        """Two-sided Mann-Whitney U of the unknown-account times against the wrong passwords."""
+        return mann_whitney_u(self.unknown, self.known)
 
 
 @dataclass(frozen=True)
@@ -209,27 +215,30 @@ def judge_costs(costs: CostSamples, rules: TimingRules, judgement: TimingJudgeme
 
 def judge_oracle(oracle: Oracle, judgement: TimingJudgement) -> None:
     """Fail when the candidate's timing tells unknown accounts apart and the baseline's does not."""
-    base, cand = oracle.baseline.verdict(), oracle.candidate.verdict()
-    for name, verdict, samples in (
-        ("baseline", base, oracle.baseline),
-        ("candidate", cand, oracle.candidate),
-    ):
+    tests = {}
+    for name, samples in (("baseline", oracle.baseline), ("candidate", oracle.candidate)):
+        test = tests[name] = samples.test()
+        known, unknown = statistics.median(samples.known), statistics.median(samples.unknown)
         judgement.findings.append(
             Finding(
-                f"timing on the {name}: wrong password {_ms(verdict.median_a)} ms, unknown "
-                f"account {_ms(verdict.median_b)} ms (tolerance {_ms(verdict.tolerance)} ms), "
-                f"Mann-Whitney p={verdict.p_value:.4f}, n={len(samples.known)} each"
-                + ("; distinguishable" if verdict.leaks else ""),
+                f"timing on the {name}: wrong password {_ms(known)} ms, unknown account "
+                f"{_ms(unknown)} ms (medians), Mann-Whitney p={test.p_two_sided:.4f}, "
+                f"n={len(samples.known)}/{len(samples.unknown)}",
                 severity="info",
                 rule_id="timing",
             )
         )
-        judgement.metrics[f"oracle_p_{name}"] = round(verdict.p_value, 6)
-    if cand.leaks and not base.leaks:
+        judgement.metrics[f"oracle_p_{name}"] = round(test.p_two_sided, 6)
+    if (
+        tests["candidate"].p_two_sided < ORACLE_ALPHA
+        and tests["baseline"].p_two_sided >= CONTROL_ALPHA
+    ):
+        cand = oracle.candidate
         judgement.problems.append(
-            f"timing oracle: an unknown account's login takes {_ms(cand.median_b)} ms against "
-            f"{_ms(cand.median_a)} ms for a wrong password on the candidate "
-            f"(p={cand.p_value:.4f}); the baseline's were indistinguishable"
+            f"timing oracle: an unknown account's login takes "
+            f"{_ms(statistics.median(cand.unknown))} ms against "
+            f"{_ms(statistics.median(cand.known))} ms for a wrong password on the candidate "
+            f"(p={tests['candidate'].p_two_sided:.2g}); the baseline's were indistinguishable"
         )
 
 

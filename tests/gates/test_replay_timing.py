@@ -112,16 +112,17 @@ def _samples(unknown_shift: float, seed: int, n: int = 40) -> OracleSamples:
 
     known = tuple(noisy(0.050) for _ in range(n))
     unknown = tuple(noisy(0.050 - unknown_shift) for _ in range(n))
-    cheap = tuple(noisy(0.004) for _ in range(n // 2))
-    return OracleSamples(known, unknown, cheap)
+    return OracleSamples(known, unknown)
 
 
 def test_an_unknown_account_answered_without_hashing_is_a_timing_oracle() -> None:
-    oracle = Oracle(baseline=_samples(0.0, 1), candidate=_samples(0.045, 2))
+    # One hash skipped: a fifth of the login.
+    oracle = Oracle(baseline=_samples(0.0, 3), candidate=_samples(0.010, 4))
     judgement = judge_timing(CostSamples(), oracle, TimingRules())
     assert len(judgement.problems) == 1
     assert judgement.problems[0].startswith("timing oracle: an unknown account's login takes")
-    assert float(judgement.metrics["oracle_p_candidate"]) < 0.01
+    assert float(judgement.metrics["oracle_p_candidate"]) < 0.001
+    assert float(judgement.metrics["oracle_p_baseline"]) >= 0.01
 
 
 def test_no_oracle_when_the_baseline_leaks_as_well() -> None:
@@ -136,9 +137,9 @@ def test_equal_paths_are_not_an_oracle() -> None:
                 CostSamples(), Oracle(_samples(0.0, 2 * s), _samples(0.0, 2 * s + 1)), TimingRules()
             ).problems
         )
-        for s in range(100)
+        for s in range(300)
     )
-    assert alarms == 0
+    assert alarms <= 1  # at most ORACLE_ALPHA (0.1%) of runs
 
 
 def test_cost_policy_keys() -> None:
