@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             alarms["oracle"] += any(p.startswith("timing oracle") for p in problems)
             worst.append(metrics.get("cost_ratio_lower_bound_max", 0.0))
             p_values.append(metrics.get("oracle_p_candidate", 1.0))
-            print(f"seed {seed}: {'; '.join(problems) or 'pass'}", flush=True)
+            p_base, p_cand = metrics["oracle_p_baseline"], metrics["oracle_p_candidate"]
+            p_seed = f"oracle p {p_base:.3g}/{p_cand:.3g}"
+            print(f"seed {seed}: {'; '.join(problems) or 'pass'} ({p_seed})", flush=True)
         hashing = "authsvc defaults" if args.default_hashing else "m=1024 t=1 (the zoo's)"
         print(
             f"\n{args.seeds} A/A seeds, {args.accounts} accounts, {args.samples} probe rounds, "
