@@ -250,7 +250,16 @@ def test_the_pre_merge_gate_skips_the_replay_without_a_critical_change(
 
 
 def test_the_equalising_dummy_verify_dropped(clone: Clone, replay_cache: Path) -> None:
-    """Unknown accounts answered without hashing: every functional check passes, timing leaks."""
+    """Unknown accounts answered without hashing: every functional check passes, timing leaks.
+
+    At authsvc's own hashing (19 MiB, t=2): at the other bars' 1 MiB, one hash is lost in a
+    loaded machine's noise (docs/benchmarks.md, "Timing rules").
+    """
+    pyproject = clone.path / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    fast = 'AUTHSVC_ARGON2_MEMORY_COST = "1024"\nAUTHSVC_ARGON2_TIME_COST = "1"\n'
+    assert fast in text
+    pyproject.write_text(text.replace(fast, ""), encoding="utf-8")
     clone.patch(
         ACCOUNTS,
         "            for _ in range(1 if password == normalized else 2):\n"
