@@ -21,6 +21,7 @@ from quality_gates.policy import Policy, ReplayPolicy
 from quality_gates.profile import TargetProfile, load_profile
 from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.legacy import COSTS
+from quality_gates.replay.play import KINDS
 from quality_gates.replay.population import Population
 from quality_gates.replay.population_file import read_population
 from quality_gates.replay.progress import Progress
@@ -28,6 +29,7 @@ from quality_gates.replay.runner import ReplayConfig, ReplayOutcome, run_replay
 from quality_gates.replay.seed import SeedError
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import ReplayTimeoutError
+from quality_gates.replay.timing import TimingRules, judge_timing
 from quality_gates.replay.verdict import Mode, Rules, judge
 from quality_gates.replay.worktree import default_cache_dir
 from quality_gates.result import Finding, GateResult
@@ -38,15 +40,24 @@ SECTIONS: tuple[str, ...] = ("replay",)
 OPTIONS: tuple[AddOptions, ...] = ()
 
 
+def _unknown_names(key: str, given: dict[str, float], known: list[str], what: str) -> list[str]:
+    keypath = f"tool.quality_gates.replay.{key}"
+    return [
+        f"{keypath}: "
+        + v.unknown_key("", name, known).removeprefix(".").replace("unknown key", f"unknown {what}")
+        for name in given
+        if name not in known
+    ]
+
+
 def policy_problems(policy: Policy) -> list[str]:
-    """What the policy cannot know about ``replay.segments``: which names the engine has."""
+    """What the policy cannot know: which segments and request kinds the engine has."""
     keypath = "tool.quality_gates.replay.segments"
     given = dict(policy.replay.segments)
-    problems = []
-    for name in given:
-        if name not in SEGMENTS:
-            hint = v.unknown_key("", name, list(SEGMENTS)).removeprefix(".")
-            problems.append(f"{keypath}: {hint.replace('unknown key', 'unknown segment')}")
+    problems = _unknown_names("segments", given, list(SEGMENTS), "segment")
+    problems += _unknown_names(
+        "cost_budget", dict(policy.replay.cost_budget), list(KINDS), "request kind"
+    )
     shares = {name: segment.share for name, segment in SEGMENTS.items()} | given
     if given and not problems and not any(shares.values()):
         problems.append(f"{keypath}: at least one segment with a share > 0")
@@ -175,6 +186,18 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
             Finding(problem, severity="error", rule_id="neighbour")
             for problem in outcome.neighbour_problems
         ]
+    # Cost and timing (replay/timing.py): a fail of their own when everything else passed.
+    timing = judge_timing(
+        outcome.costs,
+        outcome.oracle,
+        TimingRules(policy.max_cost_increase, dict(policy.cost_budget)),
+        outcome.rehashes,
+    )
+    findings += timing.findings
+    verdict.tables += timing.tables
+    verdict.metrics.update(timing.metrics)
+    if timing.problems and status == "pass":
+        status, summary = "fail", timing.problems[0]
     if outcome.rollback_error:
         status = "fail"
         first = outcome.rollback_error.splitlines()[0]
@@ -233,6 +256,7 @@ def run(ctx: GateContext) -> GateResult:
         cache_dir=cache.resolve(),
         mode="aa" if policy.mode == "aa" else "ab",
         topology=policy.topology,
+        timing_samples=policy.timing_samples,
     )
     try:
         outcome = run_replay(config, Progress.for_terminal(sys.stderr, ctx.environ))

@@ -31,22 +31,32 @@ def bounded_int(low: int, high: int) -> v.Converter:
     return convert
 
 
+def _named_numbers(value: object, what: str, unit: str) -> list[tuple[str, float]]:
+    """A table of ``what`` name -> finite number >= 0 (which names exist: the engine's call)."""
+    if not isinstance(value, Mapping):
+        raise v.Invalid(f"a table of {what} = {unit}")
+    pairs: list[tuple[str, float]] = []
+    for name, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, int | float) or not number >= 0:
+            raise v.Invalid(f"{name}: a {unit} >= 0, got {v.describe(number)}", show_value=False)
+        if math.isinf(number):
+            raise v.Invalid(f"{name}: a finite {unit}", show_value=False)
+        pairs.append((name, float(number)))
+    return pairs
+
+
 def shares(value: object) -> tuple[tuple[str, float], ...]:
     """A table of segment name -> share (a number >= 0).
 
     Which names exist is the replay engine's business: the replay gate checks them (the
     policy sits below the engines and never imports them).
     """
-    if not isinstance(value, Mapping):
-        raise v.Invalid("a table of segment = share")
-    pairs: list[tuple[str, float]] = []
-    for name, share in value.items():
-        if isinstance(share, bool) or not isinstance(share, int | float) or not share >= 0:
-            raise v.Invalid(f"{name}: a share >= 0, got {v.describe(share)}", show_value=False)
-        if math.isinf(share):
-            raise v.Invalid(f"{name}: a finite share", show_value=False)
-        pairs.append((name, float(share)))
-    return tuple(pairs)
+    return tuple(_named_numbers(value, "segment", "share"))
+
+
+def cost_budget(value: object) -> tuple[tuple[str, float], ...]:
+    """A table of request kind -> declared cost increase in percent (the gate checks kinds)."""
+    return tuple(_named_numbers(value, "request kind", "percent"))
 
 
 def string_table(value: object) -> tuple[tuple[str, str], ...]:

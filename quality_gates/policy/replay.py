@@ -125,6 +125,25 @@ class ReplayPolicy:
         flag=None,
         aliases=(Alias("--aa", const="aa"),),
     )
+    max_cost_increase: float = setting(
+        30.0,
+        v.positive_number,
+        "percent a request kind's cost may grow (lower bound of its paired ratio)",
+        flag=None,
+        metavar="PERCENT",
+        read=float,
+    )
+    cost_budget: tuple[tuple[str, float], ...] = setting(
+        (), c.cost_budget, "request kind = percent: a declared, intended cost increase"
+    )
+    timing_samples: int = setting(
+        40,
+        c.bounded_int(0, 1000),
+        "rounds of the timing-oracle probe (0: no probe)",
+        flag=None,
+        metavar="N",
+        read=int,
+    )
     topology: str = choice(
         "direct",
         ("direct", "nginx"),

@@ -116,6 +116,18 @@ class Races:
 
 
 @dataclass(frozen=True)
+class Counters:
+    """``[counters]``: Prometheus counters the replay compares between versions (docs/replay.md).
+
+    Each is a sample selector, ``name{label="value",...}``, summed over the samples it matches;
+    ``""`` when the target does not expose it.
+    """
+
+    path: str = "/metrics"
+    rehashes: str = ""
+
+
+@dataclass(frozen=True)
 class Claims:
     """Optional behaviours the target claims; ``False``/``None`` means "not claimed"."""
 
@@ -184,6 +196,7 @@ class TargetProfile:
     hooks: Hooks = field(default_factory=Hooks)
     launch: Launch | None = None
     races: Races = field(default_factory=Races)
+    counters: Counters = field(default_factory=Counters)
     source: Path | None = None
 
     def endpoint(self, name: str) -> Endpoint | None:

@@ -27,6 +27,7 @@ from quality_gates.profile.model import (
     REQUIRED_ENDPOINTS,
     SEED_HASH_SCHEMES,
     Claims,
+    Counters,
     Endpoint,
     Hooks,
     Launch,
@@ -35,6 +36,24 @@ from quality_gates.profile.model import (
 )
 
 _COOKIE = re.compile(r"cookie:([!#$%&'*+.^_`|~0-9A-Za-z-]+)\Z")
+_SELECTOR = re.compile(r'[A-Za-z_:][A-Za-z0-9_:]*(\{\s*([A-Za-z_]\w*="[^"]*"\s*,?\s*)*\})?\Z')
+
+
+def _selector(value: object) -> str:
+    text = v.string(value).strip()
+    if text and not _SELECTOR.match(text):
+        raise v.Invalid('a counter selector: name or name{label="value",...}')
+    return text
+
+
+def _path(value: object) -> str:
+    text = v.string(value)
+    if not text.startswith("/"):
+        raise v.Invalid("a path starting with /")
+    return text
+
+
+_COUNTERS: dict[str, v.Converter] = {"path": _path, "rehashes": _selector}
 _DOTTED = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
 
 
@@ -55,7 +74,10 @@ def load_profile(path: str | Path) -> TargetProfile:
 def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) -> TargetProfile:
     """Validate an already parsed profile document (see ``load_profile``)."""
     problems: list[str] = []
-    sections = ("target", "endpoints", "tokens", "claims", "hooks", "launch", "races")
+    sections = (
+        *("target", "endpoints", "tokens", "claims", "hooks", "launch", "races"),
+        "counters",
+    )
     problems.extend(
         v.unknown_key("profile", key, list(sections)).removeprefix("profile.")
         for key in document
@@ -73,6 +95,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
     hooks = _hooks(tables["hooks"], problems)
     launch = _launch(tables["launch"], problems) if "launch" in document else None
     races = parse_races(tables["races"], problems)
+    counters = Counters(**v.check_table(tables["counters"], "counters", _COUNTERS, problems))
     _cross_checks(endpoints, tokens, claims, problems)
     if problems:
         raise InputError(problems)
@@ -86,6 +109,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
         hooks=hooks,
         launch=launch,
         races=races,
+        counters=counters,
         source=source,
     )
 

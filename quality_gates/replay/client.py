@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,6 +46,8 @@ class Result:
     detail: str = ""
     access: str | None = None
     refresh: str | None = None
+    seconds: float = 0.0
+    """Round-trip time on loopback (0 when no answer came): the timing rules' sample."""
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -134,17 +137,20 @@ class Api:
         want_tokens: bool = False,
     ) -> Result:
         endpoint = self.profile.endpoints[name]
+        started = time.perf_counter()
         response = await self._send(endpoint, body, headers)
+        seconds = time.perf_counter() - started
         if isinstance(response, str):
             return Result("error", None, response)
         if not want_tokens or response.status_code not in endpoint.success:
-            return Result(classify(response.status_code, endpoint.success), response.status_code)
+            outcome = classify(response.status_code, endpoint.success)
+            return Result(outcome, response.status_code, seconds=seconds)
         access = self._token(response, self.profile.tokens.access)
         refresh = self._token(response, self.profile.tokens.refresh) if self.has_refresh else None
         complete = access is not None and (refresh is not None or not self.has_refresh)
         detail = "" if complete else "success status without the expected tokens"
         outcome = classify(response.status_code, endpoint.success, complete=complete)
-        return Result(outcome, response.status_code, detail, access, refresh)
+        return Result(outcome, response.status_code, detail, access, refresh, seconds)
 
     def _credentials(self, name: str, email: str, password: str) -> dict[str, str]:
         endpoint = self.profile.endpoints[name]

@@ -30,15 +30,18 @@ from quality_gates.policy.replay import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
 from quality_gates.replay import neighbour, seed
 from quality_gates.replay.client import Api, Result, make_client
+from quality_gates.replay.counters import Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
 from quality_gates.replay.play import LOGIN_KINDS, OldTokens, play
 from quality_gates.replay.population import Account, Population
+from quality_gates.replay.probe import probe
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run, terminate_as_interrupt
 from quality_gates.replay.tally import Tally
+from quality_gates.replay.timing import CostSamples, Oracle
 from quality_gates.replay.verdict import Mode
 from quality_gates.replay.worktree import VersionEnv, baseline_worktree, build_env
 
@@ -64,6 +67,7 @@ class ReplayConfig:
     mode: Mode = "ab"
     python: str = sys.executable
     topology: str = "direct"
+    timing_samples: int = 40
 
 
 @dataclass
@@ -79,6 +83,9 @@ class ReplayOutcome:
     #: candidate refused with 429 where the baseline let them in.
     neighbour_problems: list[str] = field(default_factory=list)
     limited_logins: int = 0
+    costs: CostSamples = field(default_factory=CostSamples)
+    oracle: Oracle | None = None
+    rehashes: Rehashes | None = None
 
 
 def _ordered(population: Population) -> Iterator[Account]:
@@ -181,6 +188,7 @@ def _replay(
                 )
                 logged_in[account.index] = tally.add_account(account, *pair)
                 outcome.limited_logins += _limited_login(*pair)
+                outcome.costs.add(*pair)  # the timing rules' paired samples
                 run.progress.tick()
 
             await seed.for_each(_ordered(config.population), one, config.concurrency)
@@ -259,6 +267,12 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
             logged_in = _replay(run, base_server, cand_server, tokens, outcome)
+            counters = config.profile.counters
+            outcome.rehashes = count_rehashes(
+                counters.path, counters.rehashes, (base_server, cand_server), outcome.costs.logins
+            )
+            if config.timing_samples:
+                outcome.oracle = probe(run, base_server, cand_server, config.timing_samples)
             run.stop(base_server, cand_server)
             try:
                 rollback = run.start("baseline-rollback", baseline, "cand")

@@ -57,6 +57,9 @@ refresh = "refresh_token"
 [claims]
 lockout = { threshold = 5, window_seconds = 900 }
 
+[counters]
+rehashes = 'authsvc_hash_upgrades_total{outcome="upgraded"}'
+
 [hooks]
 seed_accounts = ["authsvc", "import-users", "{file}"]
 

@@ -1,0 +1,269 @@
+"""Cost and timing regressions: what each request kind costs on both versions, and the oracle.
+
+Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
+
+- **Cost.** Every request both versions answered alike is timed on both, paired: the same
+  account plays the same request on both versions at the same moment, so load on the machine
+  hits both sides of a pair alike. Per request kind, the statistic is the median of the paired
+  log-ratios ``log(candidate / baseline)``; its one-sided lower confidence bound comes from the
+  sign test (an order statistic: distribution-free, so skewed latencies and outliers do not
+  matter). The kind fails when that bound, as a ratio, exceeds ``1 + max_cost_increase`` (or
+  the kind's declared ``cost_budget``). Under "no change" the bound exceeds 1 with probability
+  at most ``ALPHA``, and the 30% margin on top makes a false alarm far rarer still.
+- **Timing oracle.** On each version, logins of unknown accounts against wrong passwords of
+  known ones (``probe``), with the conformance suite's two-sided Mann-Whitney U test
+  (``conformance.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
+  (0.1%) while the baseline's is not even below ``CONTROL_ALPHA`` (1%). The conformance
+  property also asks for a gap over 20% of one KDF run, so that a consistent sub-millisecond
+  difference (one more SQL query) is not called a leak; here the baseline is the control for
+  such differences instead. That threshold would hide the bug zoo's case: at its 1 MiB hashing,
+  one hash is a few percent of a login, less than the database work the estimate includes.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from quality_gates.conformance.stats import MannWhitney, mann_whitney_u
+from quality_gates.replay.client import Result
+from quality_gates.replay.counters import Rehashes
+from quality_gates.replay.play import LOGIN_KINDS
+from quality_gates.result import Finding, MetricValue, Table
+
+#: One-sided error rate of the cost bound.
+ALPHA = 0.01
+#: The candidate's login times must tell unknown accounts apart at this level to fail...
+ORACLE_ALPHA = 0.001
+#: ...while the baseline's do not, even at this one.
+CONTROL_ALPHA = 0.01
+#: Pairs a kind needs before its cost is judged (below, the bound is too loose to mean much).
+MIN_PAIRS = 20
+
+
+@dataclass
+class CostSamples:
+    """Paired request times, per request kind: ``(baseline seconds, candidate seconds)``."""
+
+    pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: Accounts that logged in at least once on (the baseline, the candidate): the rehash rule's
+    #: bound (``counters``).
+    logins: tuple[int, int] = (0, 0)
+
+    def add(self, baseline: Mapping[str, Result], candidate: Mapping[str, Result]) -> None:
+        """Pair one account's requests; only those both versions answered alike are comparable."""
+        base_in, cand_in = (
+            any(r.outcome == "success" for k, r in side.items() if k in LOGIN_KINDS)
+            for side in (baseline, candidate)
+        )
+        self.logins = (self.logins[0] + base_in, self.logins[1] + cand_in)
+        for kind, base in baseline.items():
+            cand = candidate.get(kind)
+            if cand is None or cand.outcome != base.outcome:
+                continue  # a refusal before any work costs nothing like a full answer
+            if base.seconds > 0 and cand.seconds > 0:
+                self.pairs.setdefault(kind, []).append((base.seconds, cand.seconds))
+
+
+@dataclass(frozen=True)
+class OracleSamples:
+    """Login times of wrong passwords (known accounts) and of unknown accounts, on one version."""
+
+    known: Sequence[float]
+    unknown: Sequence[float]
+
+    def test(self) -> MannWhitney:
+        """Two-sided Mann-Whitney U of the unknown-account times against the wrong passwords."""
+        return mann_whitney_u(self.unknown, self.known)
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """The probe's samples on both versions."""
+
+    baseline: OracleSamples
+    candidate: OracleSamples
+
+
+@dataclass(frozen=True)
+class CostRatio:
+    """The candidate/baseline cost of one request kind."""
+
+    kind: str
+    pairs: int
+    median_ratio: float
+    lower_bound: float
+    baseline_median: float
+    candidate_median: float
+
+
+def _log_binomial_cdf(k: int, n: int) -> float:
+    """log P(B <= k) for B ~ Binomial(n, 1/2), summed in log space (no underflow at large n)."""
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2)
+        for i in range(k + 1)
+    ]
+    top = max(terms)
+    return top + math.log(sum(math.exp(t - top) for t in terms))
+
+
+def sign_lower_index(n: int, alpha: float = ALPHA) -> int | None:
+    """0-based index of the order statistic that bounds the median from below at ``1 - alpha``.
+
+    ``x_(k+1) > median`` only when at most ``k`` of the ``n`` values fall below the median,
+    which has probability ``P(B <= k)``; the largest ``k`` with that below ``alpha`` gives the
+    tightest bound. ``None`` when ``n`` is too small for any bound at this level.
+    """
+    if n < 1 or _log_binomial_cdf(0, n) > math.log(alpha):
+        return None
+    low, high = 0, n - 1  # the largest k with P(B <= k) <= alpha: the CDF grows with k
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _log_binomial_cdf(mid, n) <= math.log(alpha):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def cost_ratio(kind: str, pairs: Sequence[tuple[float, float]]) -> CostRatio | None:
+    """Median paired ratio of ``kind`` and its lower bound; ``None`` below ``MIN_PAIRS``."""
+    if len(pairs) < MIN_PAIRS:
+        return None
+    logs = sorted(math.log(cand / base) for base, cand in pairs)
+    index = sign_lower_index(len(logs))
+    if index is None:
+        return None
+    return CostRatio(
+        kind,
+        len(pairs),
+        math.exp(statistics.median(logs)),
+        math.exp(logs[index]),
+        statistics.median(b for b, _ in pairs),
+        statistics.median(c for _, c in pairs),
+    )
+
+
+@dataclass(frozen=True)
+class TimingRules:
+    """What the cost rule tolerates: percent, in general and per declared kind."""
+
+    max_cost_increase: float = 30.0
+    cost_budget: Mapping[str, float] = field(default_factory=dict)
+
+    def allowed(self, kind: str) -> float:
+        """The largest candidate/baseline ratio ``kind`` may have."""
+        return 1 + self.cost_budget.get(kind, self.max_cost_increase) / 100
+
+
+@dataclass
+class TimingJudgement:
+    """The timing rules' problems, and what the report shows."""
+
+    problems: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    metrics: dict[str, MetricValue] = field(default_factory=dict)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def judge_costs(costs: CostSamples, rules: TimingRules, judgement: TimingJudgement) -> None:
+    """Per request kind: the paired cost ratio, its bound, and a problem when over budget."""
+    rows = []
+    worst = 0.0
+    for kind, pairs in costs.pairs.items():
+        ratio = cost_ratio(kind, pairs)
+        if ratio is None:
+            continue
+        allowed = rules.allowed(kind)
+        over = ratio.lower_bound > allowed
+        worst = max(worst, ratio.lower_bound)
+        rows.append(
+            (
+                kind,
+                str(ratio.pairs),
+                _ms(ratio.baseline_median),
+                _ms(ratio.candidate_median),
+                f"{ratio.median_ratio:.2f}",
+                f"{ratio.lower_bound:.2f}",
+                f"{allowed:.2f}",
+                "over" if over else "ok",
+            )
+        )
+        if over:
+            judgement.problems.append(
+                f"{kind} costs {ratio.median_ratio:.2f}x the baseline's time (at least "
+                f"{ratio.lower_bound:.2f}x at {100 * (1 - ALPHA):.0f}% confidence, "
+                f"{ratio.pairs} pairs), over the allowed {allowed:.2f}x"
+            )
+    if rows:
+        columns = ("request", "pairs", "baseline ms", "candidate ms", "ratio", "lower bound")
+        judgement.tables.append(
+            Table(
+                "cost by request kind (median paired ratio candidate/baseline; sign-test bound)",
+                (*columns, "allowed", "verdict"),
+                tuple(rows),
+            )
+        )
+        judgement.metrics["cost_ratio_lower_bound_max"] = round(worst, 3)
+
+
+def judge_oracle(oracle: Oracle, judgement: TimingJudgement) -> None:
+    """Fail when the candidate's timing tells unknown accounts apart and the baseline's does not."""
+    tests = {}
+    for name, samples in (("baseline", oracle.baseline), ("candidate", oracle.candidate)):
+        test = tests[name] = samples.test()
+        known, unknown = statistics.median(samples.known), statistics.median(samples.unknown)
+        judgement.findings.append(
+            Finding(
+                f"timing on the {name}: wrong password {_ms(known)} ms, unknown account "
+                f"{_ms(unknown)} ms (medians), Mann-Whitney p={test.p_two_sided:.4f}, "
+                f"n={len(samples.known)}/{len(samples.unknown)}",
+                severity="info",
+                rule_id="timing",
+            )
+        )
+        judgement.metrics[f"oracle_p_{name}"] = round(test.p_two_sided, 6)
+    if (
+        tests["candidate"].p_two_sided < ORACLE_ALPHA
+        and tests["baseline"].p_two_sided >= CONTROL_ALPHA
+    ):
+        cand = oracle.candidate
+        judgement.problems.append(
+            f"timing oracle: an unknown account's login takes "
+            f"{_ms(statistics.median(cand.unknown))} ms against "
+            f"{_ms(statistics.median(cand.known))} ms for a wrong password on the candidate "
+            f"(p={tests['candidate'].p_two_sided:.2g}); the baseline's were indistinguishable"
+        )
+
+
+def judge_rehashes(rehashes: Rehashes, judgement: TimingJudgement) -> None:
+    """The rehash counter rule (``counters.Rehashes``), and both counts for the report."""
+    judgement.metrics["rehashes_baseline"] = rehashes.baseline
+    judgement.metrics["rehashes_candidate"] = rehashes.candidate
+    if problem := rehashes.problem():
+        judgement.problems.append(problem)
+
+
+def judge_timing(
+    costs: CostSamples,
+    oracle: Oracle | None,
+    rules: TimingRules,
+    rehashes: Rehashes | None = None,
+) -> TimingJudgement:
+    """The timing and counter rules on a finished replay."""
+    judgement = TimingJudgement()
+    judge_costs(costs, rules, judgement)
+    if oracle is not None:
+        judge_oracle(oracle, judgement)
+    if rehashes is not None:
+        judge_rehashes(rehashes, judgement)
+    judgement.findings[:0] = [
+        Finding(p, severity="error", rule_id="timing-verdict") for p in judgement.problems
+    ]
+    return judgement
