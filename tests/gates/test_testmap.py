@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -115,8 +116,11 @@ def test_a_real_run_maps_each_file_to_the_tests_that_executed_it(repo: GitRepo) 
     commit = repo.commit("project")
     run = [sys.executable, "-m", "coverage", "run", "--source=app", "-m", "pytest", "-q"]
     plugin = ["-p", "quality_gates.testmap.contexts", "-p", "no:cacheprovider", "tests"]
+    # Not the outer run's coverage settings: under `nox -s tests` COVERAGE_FILE points at the
+    # suite's own data file, and the inner run's data would land there instead of the repo.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     done = subprocess.run(  # noqa: S603 - this interpreter
-        [*run, *plugin], cwd=repo.path, capture_output=True, text=True, check=False
+        [*run, *plugin], cwd=repo.path, capture_output=True, text=True, check=False, env=env
     )
     assert done.returncode == 0, done.stdout + done.stderr
     cache = repo.path.parent / "cache"
