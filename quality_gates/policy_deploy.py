@@ -49,6 +49,8 @@ class ReplayPolicy:
     timeout: float = 1800.0
     cache_dir: str = ""
     mode: str = "ab"
+    races: float = 10.0
+    clock_skew: int = -20
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,13 @@ def http_url(value: object) -> str:
     return text.rstrip("/")
 
 
+def skew(value: object) -> int:
+    """Seconds of clock skew, -300 to 300 (RFC 7519's "a few minutes" of leeway at most)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -300 <= value <= 300:
+        raise v.Invalid("an integer -300 to 300 (seconds)")
+    return value
+
+
 def fraction(value: object) -> float:
     """A number strictly between 0 and 1."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
@@ -183,6 +192,10 @@ REPLAY_FIELDS: dict[str, v.Converter] = {
     "timeout": v.positive_number,
     "cache_dir": v.string,
     "mode": v.one_of("ab", "aa"),
+    # Percent of each imported-hash segment's accounts that play the races.
+    "races": v.percent,
+    # Seconds the candidate's clock runs ahead of the baseline's (negative: behind).
+    "clock_skew": skew,
 }
 CANARY_FIELDS: dict[str, v.Converter] = {
     "baseline_url": http_url,
