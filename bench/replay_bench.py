@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from quality_gates.profile import load_profile
+from quality_gates.replay import skew
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
 from quality_gates.replay.runner import ReplayConfig, run_replay
@@ -116,6 +117,7 @@ def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: in
         concurrency=concurrency,
         timeout=7200,
         cache_dir=cache,
+        candidate_env=skew.candidate_env(skew.DEFAULT_SKEW) if skew.find_library() else {},
     )
     # The hash records are made once and cached, like the environments: time that apart.
     warm = time.monotonic()
@@ -133,7 +135,8 @@ def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: in
     own, kids = (after - before for after, before in zip(cpu_seconds(), cpu_before, strict=True))
     verdict = judge(outcome.tally, Rules(), mode="ab", accounts=accounts, order=list(SEGMENTS))
     hashing = "argon2id m=1024 t=1, legacy low" if cheap else "argon2id defaults, legacy historical"
-    print(f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}")
+    clock = config.candidate_env.get("FAKETIME", "no skew (libfaketime missing)")
+    print(f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}, candidate {clock}")
     print(f"verdict: {verdict.status}: {verdict.summary}")
     print(
         f"wall {wall:.1f} s; CPU {own + kids:.1f} s: replay process {own:.1f} s, servers and "

@@ -34,6 +34,7 @@ from quality_gates.replay.legacy import CostProfile
 from quality_gates.replay.play import OldTokens, play
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.progress import Progress
+from quality_gates.replay.races import DEFAULT_SHARE, FIRST_LOGINS, play_races, raced
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run, terminate_as_interrupt
 from quality_gates.replay.tally import Tally
@@ -61,6 +62,8 @@ class ReplayConfig:
     cache_dir: Path = field(default_factory=Path.cwd)
     mode: Mode = "ab"
     python: str = sys.executable
+    race_share: float = DEFAULT_SHARE
+    candidate_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,18 +125,24 @@ def _replay(
     run.progress.phase("replaying on both versions")
     run.progress.start(len(config.population))
 
+    # Room for every request of a race at once, so none waits for a pooled connection.
+    connections = config.concurrency * FIRST_LOGINS
+
     async def go() -> None:
         async with (
-            make_client(base.base_url, config.concurrency, REQUEST_TIMEOUT) as bc,
-            make_client(cand.base_url, config.concurrency, REQUEST_TIMEOUT) as cc,
+            make_client(base.base_url, connections, REQUEST_TIMEOUT) as bc,
+            make_client(cand.base_url, connections, REQUEST_TIMEOUT) as cc,
         ):
             base_api, cand_api = Api(profile, bc), Api(profile, cc)
 
+            async def side(api: Api, account: Account) -> dict[str, Result]:
+                results = {}
+                if raced(account, config.race_share):  # before the login that upgrades
+                    results = await play_races(api, account)
+                return results | await play(api, account, tokens.get(account.index))
+
             async def one(account: Account) -> None:
-                old = tokens.get(account.index)
-                pair = await asyncio.gather(
-                    play(base_api, account, old), play(cand_api, account, old)
-                )
+                pair = await asyncio.gather(side(base_api, account), side(cand_api, account))
                 logged_in[account.index] = tally.add_account(account, *pair)
                 run.progress.tick()
 
@@ -206,7 +215,7 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                 try:
                     if launch.migrate:
                         run.command("candidate migrate", candidate, launch.migrate, "cand")
-                    cand_server = run.start("candidate", candidate, "cand")
+                    cand_server = run.start("candidate", candidate, "cand", config.candidate_env)
                 except LaunchError as exc:
                     outcome.deploy_error = str(exc)
                     return outcome
