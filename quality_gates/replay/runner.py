@@ -37,6 +37,7 @@ from quality_gates.replay.progress import Progress
 from quality_gates.replay.races import DEFAULT_SHARE, FIRST_LOGINS, play_races, raced
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run, terminate_as_interrupt
+from quality_gates.replay.skew import CROSS_KIND, cross_check
 from quality_gates.replay.tally import Tally
 from quality_gates.replay.verdict import Mode
 from quality_gates.replay.worktree import VersionEnv, baseline_worktree, build_env
@@ -143,6 +144,10 @@ def _replay(
 
             async def one(account: Account) -> None:
                 pair = await asyncio.gather(side(base_api, account), side(cand_api, account))
+                if raced(account, config.race_share):
+                    cross = await cross_check(base_api, cand_api, account)
+                    if cross is not None:
+                        pair[0][CROSS_KIND], pair[1][CROSS_KIND] = cross
                 logged_in[account.index] = tally.add_account(account, *pair)
                 run.progress.tick()
 

@@ -7,14 +7,20 @@ works for any service without its cooperation: every ``time()``/``clock_gettime(
 of the process and of its children is shifted, the monotonic clock is left alone (timeouts
 and event loops keep their pace). The tokens the baseline issued while seeding are then used
 on a candidate whose clock is behind (they look issued in its future) or ahead (older), and
-the rollback baseline reads what the skewed candidate wrote.
+the rollback baseline reads what the skewed candidate wrote. For the accounts that play the
+races, each version also checks an access token the other has just issued (``me-cross``):
+with the candidate behind, the baseline's token is from the candidate's future.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from pathlib import Path
+
+from quality_gates.replay.client import Api, Result
+from quality_gates.replay.population import Account
 
 #: Where Debian/Ubuntu (``apt-get install faketime``) and a source build put the library.
 LIBRARY_PATHS = (
@@ -61,3 +67,24 @@ def candidate_env(seconds: int, environ: Mapping[str, str] = os.environ) -> dict
             "clock skew needs libfaketime (apt-get install faketime, or set QG_FAKETIME_LIB)"
         )
     return clock_env(seconds, library)
+
+
+#: The request kind of the cross-version check: a fresh access token checked by the other node.
+CROSS_KIND = "me-cross"
+
+
+async def cross_check(base: Api, cand: Api, account: Account) -> tuple[Result, Result] | None:
+    """Each version checks an access token the other version has just issued.
+
+    ``(the baseline checking the candidate's token, the candidate checking the baseline's)``,
+    or ``None`` when a login failed (that failure is the finding of the ordinary requests).
+    Fresh tokens matter: a token minted minutes earlier has aged past any small skew.
+    """
+    logins = await asyncio.gather(
+        base.login(account.email, account.password), cand.login(account.email, account.password)
+    )
+    base_token, cand_token = (r.access if r.outcome == "success" else None for r in logins)
+    if base_token is None or cand_token is None:
+        return None
+    on_base, on_cand = await asyncio.gather(base.me(cand_token), cand.me(base_token))
+    return on_base, on_cand

@@ -10,14 +10,21 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 
 from quality_gates.errors import InputError
 from quality_gates.gates.replay import _skew
 from quality_gates.policy_deploy import ReplayPolicy
+from quality_gates.profile.parse import parse_profile
 from quality_gates.replay import skew
+from quality_gates.replay.client import Api, Result
+from quality_gates.replay.population import Population
+from tests.gates._replay import PROFILE
 
 LIBRARY = skew.find_library()
 needs_faketime = pytest.mark.skipif(
@@ -78,3 +85,38 @@ def test_the_gate_reports_the_skew_it_applied(tmp_path: Path) -> None:
     assert env == {"LD_PRELOAD": str(library), "FAKETIME": "+30s", "DONT_FAKE_MONOTONIC": "1"}
     assert "+30 s" in note.message
     assert "5%" in note.message
+
+
+def test_each_version_checks_the_token_the_other_just_issued() -> None:
+    """``me-cross``: the baseline's fresh token goes to the candidate and the other way round."""
+    account = next(a for a in Population(200, seed=1) if a.segment.name == "legacy-pbkdf2")
+    seen: dict[str, list[str]] = {"base": [], "cand": []}
+
+    def server(name: str, refuses: str) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/v1/sessions":
+                tokens = {"access_token": f"{name}-token", "refresh_token": "r"}
+                return httpx.Response(200, json=tokens)
+            bearer = request.headers["authorization"].removeprefix("Bearer ")
+            seen[name].append(bearer)
+            return httpx.Response(401 if bearer == refuses else 200)
+
+        return httpx.MockTransport(answer)
+
+    profile = parse_profile(tomllib.loads(PROFILE))
+
+    async def main() -> tuple[Result, Result] | None:
+        # The candidate refuses the baseline's token (as one without leeway, behind, would).
+        async with (
+            httpx.AsyncClient(transport=server("base", ""), base_url="http://b") as b,
+            httpx.AsyncClient(
+                transport=server("cand", "base-token"), base_url="http://c.test"
+            ) as c,
+        ):
+            return await skew.cross_check(Api(profile, b), Api(profile, c), account)
+
+    cross = anyio.run(main)
+    assert cross is not None
+    on_base, on_cand = cross
+    assert seen == {"base": ["cand-token"], "cand": ["base-token"]}
+    assert (on_base.outcome, on_cand.outcome) == ("success", "bad_credentials")
