@@ -34,6 +34,7 @@ from quality_gates.profile import load_profile
 from quality_gates.replay import skew
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
+from quality_gates.replay.races import DEFAULT_SHARE
 from quality_gates.replay.runner import ReplayConfig, run_replay
 from quality_gates.replay.seed import import_file
 from quality_gates.replay.segments import SEGMENTS
@@ -100,7 +101,9 @@ def make_clone(workdir: Path) -> Path:
     return clone
 
 
-def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: int) -> None:
+def run(
+    clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: int, races: bool = True
+) -> None:
     """One replay, and its figures."""
     profile = load_profile(clone / "replay-profile.toml")
     env = {"AUTHSVC_SIGNING_KEYS": KEYS, "AUTHSVC_CLIENT_RATE_LIMIT": "0"}
@@ -117,7 +120,10 @@ def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: in
         concurrency=concurrency,
         timeout=7200,
         cache_dir=cache,
-        candidate_env=skew.candidate_env(skew.DEFAULT_SKEW) if skew.find_library() else {},
+        race_share=DEFAULT_SHARE if races else 0.0,
+        candidate_env=skew.candidate_env(skew.DEFAULT_SKEW)
+        if races and skew.find_library()
+        else {},
     )
     # The hash records are made once and cached, like the environments: time that apart.
     warm = time.monotonic()
@@ -135,8 +141,11 @@ def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: in
     own, kids = (after - before for after, before in zip(cpu_seconds(), cpu_before, strict=True))
     verdict = judge(outcome.tally, Rules(), mode="ab", accounts=accounts, order=list(SEGMENTS))
     hashing = "argon2id m=1024 t=1, legacy low" if cheap else "argon2id defaults, legacy historical"
-    clock = config.candidate_env.get("FAKETIME", "no skew (libfaketime missing)")
-    print(f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}, candidate {clock}")
+    clock = config.candidate_env.get("FAKETIME", "no skew")
+    print(
+        f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}, "
+        f"races on {config.race_share:.0%}, candidate clock {clock}"
+    )
     print(f"verdict: {verdict.status}: {verdict.summary}")
     print(
         f"wall {wall:.1f} s; CPU {own + kids:.1f} s: replay process {own:.1f} s, servers and "
@@ -146,6 +155,9 @@ def run(clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: in
     for (name, at), (_, until) in itertools.pairwise(marks):
         print(f"  {until - at:7.1f} s  {name}")
     print(f"  requests paired: {verdict.metrics['paired_requests']}")
+    extra = [row for row in verdict.tables[1].rows if row[0].startswith(("race-", "me-cross"))]
+    for kind, _, pairs, base, cand, b, c in extra:
+        print(f"    {kind}: {pairs} pairs, right {base} / {cand}, b={b} c={c}")
     series = ", ".join(f"{done}: {kib / 1024:.0f}" for done, kib in recorder.rss)
     during = max((kib for _, kib in recorder.rss), default=0) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -159,6 +171,9 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10_000, help="0 skips the memory run")
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument(
+        "--no-races", action="store_true", help="without the races and the clock skew (their cost)"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--cache", type=Path, default=default_cache_dir(os.environ))
     args = parser.parse_args()
@@ -167,7 +182,14 @@ def main() -> int:
         clone = make_clone(workdir)
         print(f"machine: {os.cpu_count()} cores; cache {args.cache}")
         if args.accounts:
-            run(clone, args.cache, args.accounts, cheap=False, concurrency=args.concurrency)
+            run(
+                clone,
+                args.cache,
+                args.accounts,
+                cheap=False,
+                concurrency=args.concurrency,
+                races=not args.no_races,
+            )
         if args.large and not args.skip_large:
             run(clone, args.cache, args.large, cheap=True, concurrency=args.concurrency)
     finally:
