@@ -119,8 +119,12 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
 
 
 def _replay(
-    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], tally: Tally
+    run: Run,
+    servers: tuple[Server, Server, Server | None],
+    tokens: dict[int, OldTokens],
+    tally: Tally,
 ) -> bytearray:
+    base, cand, peer = servers
     config, profile = run.config, run.config.profile
     logged_in = bytearray(len(config.population))
     run.progress.phase("replaying on both versions")
@@ -133,8 +137,9 @@ def _replay(
         async with (
             make_client(base.base_url, connections, REQUEST_TIMEOUT) as bc,
             make_client(cand.base_url, connections, REQUEST_TIMEOUT) as cc,
+            make_client((peer or base).base_url, config.concurrency, REQUEST_TIMEOUT) as pc,
         ):
-            base_api, cand_api = Api(profile, bc), Api(profile, cc)
+            base_api, cand_api, peer_api = Api(profile, bc), Api(profile, cc), Api(profile, pc)
 
             async def side(api: Api, account: Account) -> dict[str, Result]:
                 results = {}
@@ -144,8 +149,8 @@ def _replay(
 
             async def one(account: Account) -> None:
                 pair = await asyncio.gather(side(base_api, account), side(cand_api, account))
-                if raced(account, config.race_share):
-                    cross = await cross_check(base_api, cand_api, account)
+                if peer is not None and raced(account, config.race_share):
+                    cross = await cross_check(base_api, cand_api, peer_api, account)
                     if cross is not None:
                         pair[0][CROSS_KIND], pair[1][CROSS_KIND] = cross
                 logged_in[account.index] = tally.add_account(account, *pair)
@@ -226,8 +231,11 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                     return outcome
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
-            logged_in = _replay(run, base_server, cand_server, tokens, outcome.tally)
-            run.stop(base_server, cand_server)
+            # The baseline's code beside the candidate on its database: tokens between the two.
+            peer = run.start("baseline-peer", baseline, "cand") if config.race_share else None
+            servers = (base_server, cand_server, peer)
+            logged_in = _replay(run, servers, tokens, outcome.tally)
+            run.stop(*(server for server in servers if server is not None))
             try:
                 rollback = run.start("baseline-rollback", baseline, "cand")
             except LaunchError as exc:

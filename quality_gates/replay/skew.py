@@ -8,15 +8,16 @@ of the process and of its children is shifted, the monotonic clock is left alone
 and event loops keep their pace). The tokens the baseline issued while seeding are then used
 on a candidate whose clock is behind (they look issued in its future) or ahead (older), and
 the rollback baseline reads what the skewed candidate wrote. For the accounts that play the
-races, each version also checks an access token the other has just issued (``me-cross``):
-with the candidate behind, the baseline's token is from the candidate's future.
+races, a node running the baseline's code on the candidate's database and the real clock (the
+*peer*) and the candidate each accept an access token the other has just issued
+(``me-cross``): with the candidate behind, the peer's token is from the candidate's future.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from quality_gates.replay.client import Api, Result
@@ -69,22 +70,43 @@ def candidate_env(seconds: int, environ: Mapping[str, str] = os.environ) -> dict
     return clock_env(seconds, library)
 
 
-#: The request kind of the cross-version check: a fresh access token checked by the other node.
+#: The request kind of the cross-version check: fresh access tokens between two nodes.
 CROSS_KIND = "me-cross"
 
 
-async def cross_check(base: Api, cand: Api, account: Account) -> tuple[Result, Result] | None:
-    """Each version checks an access token the other version has just issued.
+async def _fresh_token(api: Api, account: Account) -> str | None:
+    login = await api.login(account.email, account.password)
+    return login.access if login.outcome == "success" else None
 
-    ``(the baseline checking the candidate's token, the candidate checking the baseline's)``,
-    or ``None`` when a login failed (that failure is the finding of the ordinary requests).
-    Fresh tokens matter: a token minted minutes earlier has aged past any small skew.
+
+async def _checked(issuer: Api, checker: Api, account: Account) -> Result | None:
+    """``checker``'s answer to an access token ``issuer`` has just issued (``None``: no login)."""
+    token = await _fresh_token(issuer, account)
+    return None if token is None else await checker.me(token)
+
+
+def _both(kind: str, checks: Sequence[Result | None]) -> Result | None:
+    if any(check is None for check in checks):
+        return None  # a login failed: the ordinary requests report that
+    if all(check is not None and check.outcome == "success" for check in checks):
+        return Result("success", 200)
+    shown = ", ".join(f"{c.outcome} ({c.status})" for c in checks if c is not None)
+    return Result("error", None, f"{kind}: a token from the other node was not accepted: {shown}")
+
+
+async def cross_check(
+    base: Api, cand: Api, peer: Api, account: Account
+) -> tuple[Result, Result] | None:
+    """Tokens between two nodes on one database, on each side of the pair.
+
+    The candidate's side: ``peer`` (the baseline's code on the candidate's database, on the real
+    clock) issues a token the candidate must accept, and the other way round, as two versions
+    do during a rolling deploy. The baseline's side: the same between two baseline nodes, i.e.
+    the baseline accepting its own fresh tokens both times. ``None`` when a login failed.
     """
-    logins = await asyncio.gather(
-        base.login(account.email, account.password), cand.login(account.email, account.password)
-    )
-    base_token, cand_token = (r.access if r.outcome == "success" else None for r in logins)
-    if base_token is None or cand_token is None:
+    on_cand = await asyncio.gather(_checked(peer, cand, account), _checked(cand, peer, account))
+    on_base = await asyncio.gather(_checked(base, base, account), _checked(base, base, account))
+    base_side, cand_side = _both(CROSS_KIND, on_base), _both(CROSS_KIND, on_cand)
+    if base_side is None or cand_side is None:
         return None
-    on_base, on_cand = await asyncio.gather(base.me(cand_token), cand.me(base_token))
-    return on_base, on_cand
+    return base_side, cand_side

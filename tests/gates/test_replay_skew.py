@@ -87,12 +87,14 @@ def test_the_gate_reports_the_skew_it_applied(tmp_path: Path) -> None:
     assert "5%" in note.message
 
 
-def test_each_version_checks_the_token_the_other_just_issued() -> None:
-    """``me-cross``: the baseline's fresh token goes to the candidate and the other way round."""
+@pytest.mark.parametrize("candidate_refuses", ["", "peer-token"])
+def test_the_candidate_and_its_peer_check_each_others_fresh_tokens(candidate_refuses: str) -> None:
+    """``me-cross``: the peer's token goes to the candidate and the other way round; the
+    baseline's side checks its own fresh tokens."""
     account = next(a for a in Population(200, seed=1) if a.segment.name == "legacy-pbkdf2")
-    seen: dict[str, list[str]] = {"base": [], "cand": []}
+    seen: dict[str, list[str]] = {"base": [], "cand": [], "peer": []}
 
-    def server(name: str, refuses: str) -> httpx.MockTransport:
+    def server(name: str, refuses: str = "") -> httpx.MockTransport:
         def answer(request: httpx.Request) -> httpx.Response:
             if request.url.path == "/v1/sessions":
                 tokens = {"access_token": f"{name}-token", "refresh_token": "r"}
@@ -106,17 +108,26 @@ def test_each_version_checks_the_token_the_other_just_issued() -> None:
     profile = parse_profile(tomllib.loads(PROFILE))
 
     async def main() -> tuple[Result, Result] | None:
-        # The candidate refuses the baseline's token (as one without leeway, behind, would).
+        # A candidate without leeway, behind, refuses the peer's token.
         async with (
-            httpx.AsyncClient(transport=server("base", ""), base_url="http://b") as b,
+            httpx.AsyncClient(transport=server("base"), base_url="http://b") as b,
             httpx.AsyncClient(
-                transport=server("cand", "base-token"), base_url="http://c.test"
+                transport=server("cand", candidate_refuses), base_url="http://c"
             ) as c,
+            httpx.AsyncClient(transport=server("peer"), base_url="http://p") as p,
         ):
-            return await skew.cross_check(Api(profile, b), Api(profile, c), account)
+            apis = (Api(profile, b), Api(profile, c), Api(profile, p))
+            return await skew.cross_check(*apis, account)
 
     cross = anyio.run(main)
     assert cross is not None
     on_base, on_cand = cross
-    assert seen == {"base": ["cand-token"], "cand": ["base-token"]}
-    assert (on_base.outcome, on_cand.outcome) == ("success", "bad_credentials")
+    assert seen == {
+        "base": ["base-token", "base-token"],
+        "cand": ["peer-token"],
+        "peer": ["cand-token"],
+    }
+    assert on_base.outcome == "success"
+    assert on_cand.outcome == ("error" if candidate_refuses else "success")
+    if candidate_refuses:
+        assert "bad_credentials (401)" in on_cand.detail
