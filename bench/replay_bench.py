@@ -31,8 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from quality_gates.profile import load_profile
+from quality_gates.replay import skew
 from quality_gates.replay.population import Population
 from quality_gates.replay.progress import Progress
+from quality_gates.replay.races import DEFAULT_SHARE
 from quality_gates.replay.runner import ReplayConfig, run_replay
 from quality_gates.replay.seed import import_file
 from quality_gates.replay.segments import SEGMENTS
@@ -100,7 +102,14 @@ def make_clone(workdir: Path) -> Path:
 
 
 def run(
-    clone: Path, cache: Path, accounts: int, *, cheap: bool, concurrency: int, topology: str
+    clone: Path,
+    cache: Path,
+    accounts: int,
+    *,
+    cheap: bool,
+    concurrency: int,
+    topology: str,
+    races: bool = True,
 ) -> None:
     """One replay, and its figures."""
     profile = load_profile(clone / "replay-profile.toml")
@@ -126,6 +135,10 @@ def run(
         timeout=7200,
         cache_dir=cache,
         topology=topology,
+        race_share=DEFAULT_SHARE if races else 0.0,
+        candidate_env=skew.candidate_env(skew.DEFAULT_SKEW)
+        if races and skew.find_library()
+        else {},
     )
     # The hash records are made once and cached, like the environments: time that apart.
     warm = time.monotonic()
@@ -143,7 +156,11 @@ def run(
     own, kids = (after - before for after, before in zip(cpu_seconds(), cpu_before, strict=True))
     verdict = judge(outcome.tally, Rules(), mode="ab", accounts=accounts, order=list(SEGMENTS))
     hashing = "argon2id m=1024 t=1, legacy low" if cheap else "argon2id defaults, legacy historical"
-    print(f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}, {topology}")
+    clock = config.candidate_env.get("FAKETIME", "no skew")
+    print(
+        f"\n== {accounts} accounts ({hashing}), concurrency {concurrency}, {topology}, "
+        f"races on {config.race_share:.0%}, candidate clock {clock}"
+    )
     print(f"verdict: {verdict.status}: {verdict.summary}")
     print(
         f"wall {wall:.1f} s; CPU {own + kids:.1f} s: replay process {own:.1f} s, servers and "
@@ -153,6 +170,9 @@ def run(
     for (name, at), (_, until) in itertools.pairwise(marks):
         print(f"  {until - at:7.1f} s  {name}")
     print(f"  requests paired: {verdict.metrics['paired_requests']}")
+    extra = [row for row in verdict.tables[1].rows if row[0].startswith(("race-", "me-cross"))]
+    for kind, _, pairs, base, cand, b, c in extra:
+        print(f"    {kind}: {pairs} pairs, right {base} / {cand}, b={b} c={c}")
     series = ", ".join(f"{done}: {kib / 1024:.0f}" for done, kib in recorder.rss)
     during = max((kib for _, kib in recorder.rss), default=0) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -166,6 +186,9 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10_000, help="0 skips the memory run")
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument(
+        "--no-races", action="store_true", help="without the races and the clock skew (their cost)"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--cache", type=Path, default=default_cache_dir(os.environ))
     parser.add_argument(
@@ -184,6 +207,7 @@ def main() -> int:
                 cheap=False,
                 concurrency=args.concurrency,
                 topology=args.topology,
+                races=not args.no_races,
             )
         if args.large and not args.skip_large:
             run(

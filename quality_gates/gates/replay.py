@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from quality_gates import git
@@ -19,6 +20,7 @@ from quality_gates.errors import InputError
 from quality_gates.globs import matches
 from quality_gates.policy import Policy, ReplayPolicy
 from quality_gates.profile import TargetProfile, load_profile
+from quality_gates.replay import skew
 from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.legacy import COSTS
 from quality_gates.replay.play import KINDS
@@ -147,6 +149,20 @@ def _what_was_replayed(policy: ReplayPolicy, commit: str, accounts: int) -> Find
     )
 
 
+def _skew(policy: ReplayPolicy, environ: Mapping[str, str]) -> tuple[dict[str, str], Finding]:
+    """The candidate's clock-skew environment and a line for the report saying what ran."""
+    try:
+        env = skew.candidate_env(policy.clock_skew, environ)
+    except skew.SkewUnavailableError as exc:
+        if environ.get("QG_REQUIRE_FAKETIME") == "1":
+            raise InputError(f"replay: {exc} (QG_REQUIRE_FAKETIME=1)") from None
+        note = f"{exc}: the candidate ran on the baseline's clock"
+        return {}, Finding(note, severity="warning", rule_id="skew")
+    ran = f"the candidate's clock {policy.clock_skew:+d} s from the baseline's"
+    races = f"races on {policy.races:g}% of each imported-hash segment's accounts"
+    return env, Finding(f"{ran}; {races}", severity="info", rule_id="skew")
+
+
 def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) -> GateResult:
     if outcome.deploy_error:
         first = outcome.deploy_error.splitlines()[0]
@@ -208,6 +224,8 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
         "seconds": round(outcome.seconds, 1),
         "seed": policy.seed,
         "legacy_costs": policy.legacy_costs,
+        "clock_skew": policy.clock_skew,
+        "race_share": policy.races,
     }
     return GateResult(
         NAME,
@@ -239,6 +257,8 @@ def run(ctx: GateContext) -> GateResult:
     commit, notes = _baseline(ctx, policy)
     notes.insert(0, _what_was_replayed(policy, commit, policy.accounts))
     shares, skipped = _shares(policy, profile, ctx.repo)
+    candidate_env, skew_note = _skew(policy, ctx.environ)
+    notes.insert(1, skew_note)
     secret = secrets.token_urlsafe(48)  # one per run, the same for every version it starts
     cache = ctx.path(policy.cache_dir) if policy.cache_dir else default_cache_dir(ctx.environ)
     config = ReplayConfig(
@@ -257,6 +277,8 @@ def run(ctx: GateContext) -> GateResult:
         mode="aa" if policy.mode == "aa" else "ab",
         topology=policy.topology,
         timing_samples=policy.timing_samples,
+        race_share=policy.races / 100,
+        candidate_env=candidate_env,
     )
     try:
         outcome = run_replay(config, Progress.for_terminal(sys.stderr, ctx.environ))

@@ -59,6 +59,13 @@ def cost_budget(value: object) -> tuple[tuple[str, float], ...]:
     return tuple(_named_numbers(value, "request kind", "percent"))
 
 
+def skew(value: object) -> int:
+    """Seconds of clock skew, -300 to 300 (RFC 7519's "a few minutes" of leeway at most)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -300 <= value <= 300:
+        raise v.Invalid("an integer -300 to 300 (seconds)")
+    return value
+
+
 def string_table(value: object) -> tuple[tuple[str, str], ...]:
     """A table of strings (environment variables)."""
     if not isinstance(value, Mapping) or not all(

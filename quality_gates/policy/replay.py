@@ -144,6 +144,22 @@ class ReplayPolicy:
         metavar="N",
         read=int,
     )
+    races: float = setting(
+        10.0,
+        v.percent,
+        "percent of each imported-hash segment's accounts that race themselves",
+        flag=None,
+        metavar="PCT",
+        read=float,
+    )
+    clock_skew: int = setting(
+        -20,
+        c.skew,
+        "seconds the candidate's clock runs from the baseline's (negative: behind)",
+        flag=None,
+        metavar="SECONDS",
+        read=int,
+    )
     topology: str = choice(
         "direct",
         ("direct", "nginx"),

@@ -98,6 +98,7 @@ class Api:
         self.client = client
         self.has_refresh = profile.endpoint("refresh") is not None and bool(profile.tokens.refresh)
         self.has_logout = profile.endpoint("logout") is not None
+        self.has_change_password = profile.endpoint("change_password") is not None
 
     def _token(self, response: httpx.Response, where: str | None) -> str | None:
         if where is None:
@@ -194,3 +195,12 @@ class Api:
         if "refresh_token" in endpoint.fields and refresh is not None:
             body = {endpoint.field("refresh_token"): refresh}
         return await self._call("logout", body, headers=self._auth(access))
+
+    async def change_password(self, access: str, current: str, new: str) -> Result:
+        """Change the password of the account of ``access``."""
+        endpoint = self.profile.endpoints["change_password"]
+        body = {
+            endpoint.field("current_password"): current,
+            endpoint.field("new_password"): new,
+        }
+        return await self._call("change_password", body, headers=self._auth(access))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from quality_gates.replay.client import Api, Result
 from quality_gates.replay.population import Account
+from quality_gates.replay.races import RACE_KINDS
+from quality_gates.replay.skew import CROSS_KIND
 
 #: Every request kind, in the order they are played (and reported).
 KINDS = (
@@ -33,6 +35,9 @@ KINDS = (
     "refresh-after-logout",
     "rollback-login",
 )
+#: What the report counts: the requests, then the races of the raced accounts (``races``) and
+#: their cross-version token check (``skew``).
+REPORTED_KINDS = (*KINDS, *RACE_KINDS, CROSS_KIND)
 #: Kinds that are a password login (the headline says "fails login" for these).
 LOGIN_KINDS = frozenset({"login", "login-case", "login-whitespace", "rollback-login"})
 #: Kinds that must be refused whoever plays them: a wrong password, a revoked session's tokens.

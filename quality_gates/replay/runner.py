@@ -38,8 +38,10 @@ from quality_gates.replay.play import LOGIN_KINDS, OldTokens, play
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.probe import probe
 from quality_gates.replay.progress import Progress
+from quality_gates.replay.races import DEFAULT_SHARE, FIRST_LOGINS, play_races, raced
 from quality_gates.replay.segments import SEGMENTS
 from quality_gates.replay.session import Run, terminate_as_interrupt
+from quality_gates.replay.skew import CROSS_KIND, cross_check
 from quality_gates.replay.tally import Tally
 from quality_gates.replay.timing import CostSamples, Oracle
 from quality_gates.replay.verdict import Mode
@@ -68,6 +70,8 @@ class ReplayConfig:
     python: str = sys.executable
     topology: str = "direct"
     timing_samples: int = 40
+    race_share: float = DEFAULT_SHARE
+    candidate_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,13 +99,17 @@ def _ordered(population: Population) -> Iterator[Account]:
 
 
 @contextlib.asynccontextmanager
-async def _apis(run: Run, server: Server) -> AsyncIterator[list[Api]]:
-    """One API client per client address of the run, all to ``server`` (or its proxy)."""
+async def _apis(run: Run, server: Server, connections: int = 0) -> AsyncIterator[list[Api]]:
+    """One API client per client address of the run, all to ``server`` (or its proxy).
+
+    ``connections``: each client's pool size (default: the run's concurrency).
+    """
     config = run.config
+    size = connections or config.concurrency
     async with contextlib.AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(
-                make_client(run.url(server), config.concurrency, REQUEST_TIMEOUT, local_address=a)
+                make_client(run.url(server), size, REQUEST_TIMEOUT, local_address=a)
             )
             for a in run.clients
         ]
@@ -167,8 +175,12 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
 
 
 def _replay(
-    run: Run, base: Server, cand: Server, tokens: dict[int, OldTokens], outcome: ReplayOutcome
+    run: Run,
+    servers: tuple[Server, Server, Server | None],
+    tokens: dict[int, OldTokens],
+    outcome: ReplayOutcome,
 ) -> bytearray:
+    base, cand, peer = servers
     config, tally = run.config, outcome.tally
     logged_in = bytearray(len(config.population))
     if run.neighbour is not None:
@@ -177,15 +189,30 @@ def _replay(
     run.progress.phase("replaying on both versions")
     run.progress.start(len(config.population))
 
+    # Room for every request of a race at once, so none waits for a pooled connection.
+    connections = config.concurrency * FIRST_LOGINS
+
     async def go() -> None:
-        async with _apis(run, base) as base_apis, _apis(run, cand) as cand_apis:
+        async with (
+            _apis(run, base, connections) as base_apis,
+            _apis(run, cand, connections) as cand_apis,
+            _apis(run, peer or base, config.concurrency) as peer_apis,
+        ):
+
+            async def side(api: Api, account: Account) -> dict[str, Result]:
+                results = {}
+                if raced(account, config.race_share):  # before the login that upgrades
+                    results = await play_races(api, account)
+                return results | await play(api, account, tokens.get(account.index))
 
             async def one(account: Account) -> None:
-                old = tokens.get(account.index)
                 client = account.index % len(base_apis)  # the account's own address
-                pair = await asyncio.gather(
-                    play(base_apis[client], account, old), play(cand_apis[client], account, old)
-                )
+                base_api, cand_api = base_apis[client], cand_apis[client]
+                pair = await asyncio.gather(side(base_api, account), side(cand_api, account))
+                if peer is not None and raced(account, config.race_share):
+                    cross = await cross_check(base_api, cand_api, peer_apis[client], account)
+                    if cross is not None:
+                        pair[0][CROSS_KIND], pair[1][CROSS_KIND] = cross
                 logged_in[account.index] = tally.add_account(account, *pair)
                 outcome.limited_logins += _limited_login(*pair)
                 outcome.costs.add(*pair)  # the timing rules' paired samples
@@ -260,20 +287,23 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
                 try:
                     if launch.migrate:
                         run.command("candidate migrate", candidate, launch.migrate, "cand")
-                    cand_server = run.start("candidate", candidate, "cand")
+                    cand_server = run.start("candidate", candidate, "cand", config.candidate_env)
                 except LaunchError as exc:
                     outcome.deploy_error = str(exc)
                     return outcome
                 finally:
                     base_server = base_job2.result()  # a baseline that fails raises here
-            logged_in = _replay(run, base_server, cand_server, tokens, outcome)
+            # The baseline's code beside the candidate on its database: tokens between the two.
+            peer = run.start("baseline-peer", baseline, "cand") if config.race_share else None
+            servers = (base_server, cand_server, peer)
+            logged_in = _replay(run, servers, tokens, outcome)
             counters = config.profile.counters
             outcome.rehashes = count_rehashes(
                 counters.path, counters.rehashes, (base_server, cand_server), outcome.costs.logins
             )
             if config.timing_samples:
                 outcome.oracle = probe(run, base_server, cand_server, config.timing_samples)
-            run.stop(base_server, cand_server)
+            run.stop(*(server for server in servers if server is not None))
             try:
                 rollback = run.start("baseline-rollback", baseline, "cand")
             except LaunchError as exc:

@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,13 +78,16 @@ class Run:
         )
         run_command(label, command, env, version.source, timeout)
 
-    def start(self, label: str, version: VersionEnv, db: str) -> Server:
+    def start(
+        self, label: str, version: VersionEnv, db: str, env: Mapping[str, str] | None = None
+    ) -> Server:
+        """Start ``version`` on database ``db``; ``env`` is added to its environment (skew)."""
         launch = self.config.profile.launch
         assert launch is not None  # noqa: S101 - checked by the gate
         server = start_server(
             label,
             launch,
-            self.environ(version),
+            {**self.environ(version), **(env or {})},
             database_url=self.dbs.url(db),
             workdir=self.workdir,
             cwd=version.source,

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from quality_gates.replay.client import Result
-from quality_gates.replay.play import KINDS, LOGIN_KINDS, must_succeed
+from quality_gates.replay.play import LOGIN_KINDS, REPORTED_KINDS, must_succeed
 from quality_gates.replay.population import Account
 from quality_gates.replay.stats import Cell
 
@@ -113,7 +113,7 @@ class Tally:
         segment = self.segments.setdefault(account.segment.name, SegmentTally())
         segment.accounts += 1
         regressed = primary = login_regressed = security = False
-        for kind in KINDS:
+        for kind in REPORTED_KINDS:
             base, cand = baseline.get(kind), candidate.get(kind)
             if base is None or cand is None:
                 self.skipped_pairs += (base is None) != (cand is None)

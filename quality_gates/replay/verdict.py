@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from quality_gates.replay.play import KINDS
+from quality_gates.replay.play import REPORTED_KINDS
 from quality_gates.replay.stats import mcnemar_exact, percent, rate
 from quality_gates.replay.tally import SegmentTally, Tally
 from quality_gates.result import Finding, MetricValue, Table
@@ -75,7 +75,7 @@ def _worst_kind(segments: dict[str, SegmentTally], names: Sequence[str]) -> str:
     for name in names:
         for kind, count in segments[name].kinds.items():
             kinds[kind] = kinds.get(kind, 0) + count
-    return max(kinds, key=lambda k: (kinds[k], -KINDS.index(k))) if kinds else "requests"
+    return max(kinds, key=lambda k: (kinds[k], -REPORTED_KINDS.index(k))) if kinds else "requests"
 
 
 def headline(tally: Tally, accounts: int, order: Sequence[str]) -> str:
@@ -162,7 +162,7 @@ def segment_table(tally: Tally, order: Sequence[str]) -> Table:
 def kind_table(tally: Tally) -> Table:
     """Per request kind: pairs, right on each version, discordant pairs both ways."""
     rows = []
-    for kind in KINDS:
+    for kind in REPORTED_KINDS:
         cells = [cell for (_, k), cell in tally.cells.items() if k == kind]
         if not cells:
             continue

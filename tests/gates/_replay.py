@@ -50,6 +50,11 @@ method = "GET"
 path = "/v1/me"
 success = [200]
 
+[endpoints.change_password]
+method = "POST"
+path = "/v1/me/password"
+success = [204]
+
 [tokens]
 access = "access_token"
 refresh = "refresh_token"
