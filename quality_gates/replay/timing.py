@@ -12,7 +12,7 @@ Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
   at most ``ALPHA``, and the 30% margin on top makes a false alarm far rarer still.
 - **Timing oracle.** On each version, logins of unknown accounts against wrong passwords of
   known ones (``probe``), with the conformance suite's two-sided Mann-Whitney U test
-  (``conformance.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
+  (``quality_gates.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
   (0.1%) while the baseline's is not even below ``CONTROL_ALPHA`` (1%). The conformance
   property also asks for a gap over 20% of one KDF run, so that a consistent sub-millisecond
   difference (one more SQL query) is not called a leak; here the baseline is the control for
@@ -27,11 +27,11 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from quality_gates.conformance.stats import MannWhitney, mann_whitney_u
 from quality_gates.replay.client import Result
 from quality_gates.replay.counters import Rehashes
 from quality_gates.replay.play import LOGIN_KINDS
 from quality_gates.result import Finding, MetricValue, Table
+from quality_gates.stats import MannWhitney, mann_whitney_u
 
 #: One-sided error rate of the cost bound.
 ALPHA = 0.01

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from quality_gates.conformance.stats import compare_latencies, mann_whitney_u, normal_sf, ranks
+from quality_gates.stats import compare_latencies, mann_whitney_u, normal_sf, ranks
 
 
 def test_ranks_average_ties() -> None:

@@ -20,8 +20,8 @@ from quality_gates.conformance.properties._support import (
     shape,
     skip,
 )
-from quality_gates.conformance.stats import compare_latencies
 from quality_gates.conformance.target import Target
+from quality_gates.stats import compare_latencies
 
 TIMING_SAMPLES = 30  # per path: the catalogue's minimum, and enough for the rank test
 _RANDOM = random.Random(1313)  # noqa: S311 - sampling order, not secrets

@@ -1,4 +1,4 @@
-"""The statistics behind the timing property (13), with the standard library only.
+"""Statistics for the timing checks (conformance property 13, the replay's oracle): stdlib only.
 
 Why Mann-Whitney U: login latencies are skewed and heavy-tailed (scheduler hiccups, GC pauses,
 a cold cache), so a t-test's normality assumption does not hold and one 200 ms outlier would
