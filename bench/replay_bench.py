@@ -199,25 +199,11 @@ def main() -> int:
     try:
         clone = make_clone(workdir)
         print(f"machine: {os.cpu_count()} cores; cache {args.cache}")
+        shared = {"concurrency": args.concurrency, "topology": args.topology}
         if args.accounts:
-            run(
-                clone,
-                args.cache,
-                args.accounts,
-                cheap=False,
-                concurrency=args.concurrency,
-                topology=args.topology,
-                races=not args.no_races,
-            )
+            run(clone, args.cache, args.accounts, cheap=False, races=not args.no_races, **shared)
         if args.large and not args.skip_large:
-            run(
-                clone,
-                args.cache,
-                args.large,
-                cheap=True,
-                concurrency=args.concurrency,
-                topology=args.topology,
-            )
+            run(clone, args.cache, args.large, cheap=True, **shared)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -57,13 +57,13 @@ def policy_problems(policy: Policy) -> list[str]:
     keypath = "tool.quality_gates.replay.segments"
     given = dict(policy.replay.segments)
     problems = _unknown_names("segments", given, list(SEGMENTS), "segment")
-    problems += _unknown_names(
-        "cost_budget", dict(policy.replay.cost_budget), list(KINDS), "request kind"
-    )
     shares = {name: segment.share for name, segment in SEGMENTS.items()} | given
+    # Only meaningful once every segment name is known; a cost_budget typo does not hide it.
     if given and not problems and not any(shares.values()):
         problems.append(f"{keypath}: at least one segment with a share > 0")
-    return problems
+    return problems + _unknown_names(
+        "cost_budget", dict(policy.replay.cost_budget), list(KINDS), "request kind"
+    )
 
 
 def _shares(

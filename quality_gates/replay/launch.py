@@ -22,17 +22,6 @@ import httpx
 from quality_gates.processes import HOST, free_port, stop_group
 from quality_gates.profile import Launch, expand, expand_one
 
-__all__ = [
-    "HOST",
-    "LaunchError",
-    "Server",
-    "free_port",
-    "launch_env",
-    "run_command",
-    "start_server",
-    "stop_group",
-]
-
 
 class LaunchError(Exception):
     """A version did not start, or a command of it failed; the message carries its output."""

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from quality_gates.processes import HOST
 from quality_gates.profile import Launch
-from quality_gates.replay.launch import HOST, Server, start_server
+from quality_gates.replay.launch import Server, start_server
 
 READY_TIMEOUT = 30.0
 SCRAPE_INTERVAL = "1s"

@@ -17,7 +17,7 @@ import pytest
 from quality_gates.canary.decision import Criteria, Sample, decide, p_lower
 from quality_gates.canary.metrics import CounterTrack, ScrapeError, parse_counts
 from quality_gates.canary.prometheus import QueryError, parse_vector
-from quality_gates.replay.launch import free_port
+from quality_gates.processes import free_port
 from tests.gates._repo import CLI, GitRepo
 
 METRIC = "authsvc_login_attempts_total"

@@ -139,6 +139,11 @@ def test_segment_names_are_checked_against_the_engine(cli: CLI, repo: GitRepo) -
     assert replay_gate.policy_problems(nothing) == [
         "tool.quality_gates.replay.segments: at least one segment with a share > 0"
     ]
+    # A misspelt cost_budget kind is reported beside the empty population, not instead of it.
+    both = {"segments": dict.fromkeys(SEGMENTS, 0), "cost_budget": {"loggin": 40}}
+    empty, misspelt = replay_gate.policy_problems(parse_policy({"replay": both}, KNOWN))
+    assert empty == "tool.quality_gates.replay.segments: at least one segment with a share > 0"
+    assert misspelt.startswith("tool.quality_gates.replay.cost_budget: loggin: unknown")
     assert replay_gate.policy_problems(parse_policy({}, KNOWN)) == []
     repo.write("pyproject.toml", "[tool.quality_gates.replay.segments]\nlegacy-pbkdf = 1\n")
     repo.commit("policy")

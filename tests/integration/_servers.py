@@ -33,8 +33,9 @@ from typing import Any, Literal
 import httpx
 import psycopg
 
+from quality_gates.processes import HOST, free_port
 from quality_gates.profile import Launch
-from quality_gates.replay.launch import HOST, LaunchError, free_port
+from quality_gates.replay.launch import LaunchError
 from quality_gates.replay.launch import start_server as launch_server
 from tests.integration._procfs import (
     connection_owner,
