@@ -238,10 +238,28 @@ GATE_REPORTS = [
 #: the replay's code changes, and in CI on every merge; on a change to authsvc the replay gate
 #: judges that change directly (docs/benchmarks.md, "Test selection").
 REPLAY_BAR_MODULES = ("tests/gates/test_replay_bars.py", "tests/gates/test_replay_migration.py")
+#: Conformance modules that judge the suite against its own defect target
+#: (tests/conformance/defect_target), never authsvc: a change to authsvc cannot change their
+#: verdict. A change to the suite reaches them through the map (the suite runs in-process); a
+#: change to the defect target (a test helper) runs the whole suite.
+#: tests/conformance/test_defect_target.py checks that none of them starts authsvc.
+DEFECT_TARGET_MODULES = (
+    "tests/conformance/test_defect_target.py",
+    "tests/conformance/test_defect_zoo.py",
+    "tests/conformance/test_lockout_checks.py",
+)
+#: Every other conformance module: a new one drives authsvc unless listed above.
+AUTHSVC_CONFORMANCE = tuple(
+    path
+    for path in sorted(
+        p.relative_to(ROOT).as_posix() for p in ROOT.glob("tests/conformance/test_*.py")
+    )
+    if path not in DEFECT_TARGET_MODULES
+)
 UNMAPPED_SUITES = [
     *(
         f"authsvc/**={suite}"
-        for suite in ("tests/contract", "tests/integration", "tests/conformance")
+        for suite in ("tests/contract", "tests/integration", *AUTHSVC_CONFORMANCE)
     ),
     *(
         f"{path}={bar}"

@@ -8,6 +8,7 @@ good share of them, and never on the clean target.
 
 from __future__ import annotations
 
+import ast
 import secrets
 import statistics
 import threading
@@ -276,3 +277,35 @@ def test_bad_arguments_are_one_line_and_exit_2(
     errors = capsys.readouterr().err.strip().splitlines()
     assert message in errors[-1]
     assert not any("Traceback" in line for line in errors)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_the_defect_target_modules_never_start_authsvc() -> None:
+    """noxfile.py leaves these modules out of the tests an authsvc change runs (they judge the
+    suite on this target, not authsvc); that holds only while none of them reaches authsvc."""
+    root = Path(__file__).resolve().parents[2]
+    noxfile = ast.parse((root / "noxfile.py").read_text(encoding="utf-8"))
+    (modules,) = (
+        ast.literal_eval(node.value)
+        for node in noxfile.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "DEFECT_TARGET_MODULES" for t in node.targets)
+    )
+    assert "tests/conformance/test_defect_zoo.py" in modules
+    for module in modules:
+        reaching = {
+            name
+            for name in _imports(root / module)
+            if name.startswith(("authsvc", "tests.integration", "tests.conformance._targets"))
+        }
+        assert not reaching, f"{module} reaches authsvc through {sorted(reaching)}"
