@@ -2,8 +2,8 @@
 
 The replay otherwise plays each account one request at a time, so a write that two requests
 make at once (the hash upgraded on an imported account's first login, a refresh token rotated,
-a session ended while another starts) is never contended. For a seeded share of the accounts
-of every imported-hash segment that can log in, each version first plays four races, each
+a session ended while another starts) is never contended. For the first account and a seeded
+share of the others of every imported-hash segment that can log in, each version first plays four races, each
 request of a race released together by a barrier:
 
 ``race-first-login``
@@ -43,10 +43,16 @@ DEFAULT_SHARE = 0.10
 
 
 def raced(account: Account, share: float) -> bool:
-    """Whether ``account`` plays the races: a seeded draw, the same on both versions."""
+    """Whether ``account`` plays the races: the same on both versions.
+
+    The first account of each imported segment always does (rank 0), so a segment sampled at
+    a few accounts (a costly hash setting) is raced too; the others by a seeded draw.
+    """
     segment = account.segment
     if share <= 0 or segment.source != "import" or not segment.can_log_in:
         return False
+    if account.rank == 0:
+        return True
     digest = hashlib.blake2b(f"race:{account.seed}:{account.index}".encode(), digest_size=8)
     return int.from_bytes(digest.digest()) / 2**64 < share
 

@@ -187,11 +187,16 @@ def test_a_seeded_share_of_each_imported_segment_is_raced() -> None:
     assert {a.segment.source for a in chosen} == {"import"}
     assert all(a.segment.can_log_in for a in chosen)
     imported = [a for a in population if a.segment.source == "import" and a.segment.can_log_in]
-    assert 0.07 < len(chosen) / len(imported) < 0.13
+    assert 0.07 < len(chosen) / len(imported) < 0.14
     assert chosen == [a for a in population if raced(a, 0.10)], "the draw must be seeded"
     assert not any(raced(a, 0.0) for a in population)
+    # Every imported segment, even one sampled at a few accounts, races its first account.
     for name in {a.segment.name for a in imported}:
-        assert any(a.segment.name == name for a in chosen), f"segment {name} not raced"
+        first = next(a for a in imported if a.segment.name == name)
+        assert first in chosen, f"segment {name}: its first account is not raced"
+    small = Population(300, seed=3)
+    sampled = {a.segment.name for a in small if a.segment.sample and raced(a, 0.10)}
+    assert "legacy-bcrypt-12" in sampled
 
 
 def test_a_race_broken_on_the_candidate_only_fails_the_verdict_by_kind() -> None:
