@@ -351,7 +351,8 @@ def bugzoo(session: nox.Session) -> None:
     """Run every patch of the bug zoo through the gate pipeline; writes docs/catch-matrix.md.
 
     Fails when a buggy patch gets through or a benign one is blocked (docs/bugzoo.md).
-    Arguments after ``--`` go to ``python -m bugzoo run`` (e.g. ``--only SLUG``, ``--jobs 1``).
+    Arguments after ``--`` go to ``python -m bugzoo run`` (e.g. ``--only SLUG``, ``--jobs 1``);
+    CI passes ``--first-block`` (each buggy patch stops at its first block; no matrix written).
     """
     # The same environment as the test run: the tests stage runs the unit tests.
     _sync(session, "test", "mutation")

@@ -157,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
         "baseline's run (default: on; docs/benchmarks.md)",
     )
     run.add_argument(
+        "--first-block",
+        action="store_true",
+        help="CI's mode: a buggy patch's stages run one at a time, cheapest first, and stop at "
+        "the first that blocks it (the later ones are not run); benign patches run every stage. "
+        "The catch matrix is then written only with --matrix, marked as not the full one",
+    )
+    run.add_argument(
         "--jobs",
         type=_positive,
         default=DEFAULT_JOBS,
@@ -166,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--matrix",
         metavar="PATH",
         help="write the catch matrix here (default: REPO/docs/catch-matrix.md; "
-        "not written with --only unless given)",
+        "not written with --only or --first-block unless given)",
     )
     run.add_argument(
         "--results",
@@ -241,13 +248,15 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         settings,
         test_map=test_map,
         mutation_budget=float(args.mutation_budget),
+        first_block=args.first_block,
         mutation_slugs=mutation_sample(specs, base, args.mutation_sample)
         if "mutation" in args.stages
         else frozenset(),
     )
+    mode = "; buggy ones up to their first block" if settings.first_block else ""
     print(
         f"bugzoo: {len(specs)} patches on {base[:12]}; stages {', '.join(settings.stages)}; "
-        f"{args.jobs} at a time",
+        f"{args.jobs} at a time{mode}",
         file=sys.stderr,
     )
     start, cpu = time.monotonic(), _children_cpu()
@@ -264,7 +273,8 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     results = Path(args.results) if args.results else repo / "reports" / "bugzoo.json"
     _write(results, json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n")
     matrix_path = Path(args.matrix) if args.matrix else None
-    if matrix_path is None and not args.only:
+    # The committed matrix is the full one: a subset or a first-block run never replaces it.
+    if matrix_path is None and not args.only and not args.first_block:
         matrix_path = repo / "docs" / "catch-matrix.md"
     if matrix_path is not None:
         _write(matrix_path, matrix.render(run))

@@ -21,7 +21,13 @@ from quality_gates.result import Finding, GateResult, Subject, Table
 
 INCIDENT = "incident-2024-05-25"
 REPORTS = {"html": "gate.html", "markdown": "gate.md", "json": "gate.json"}
-_WORDS = {"fail": "BLOCKED", "pass": "passed", "skipped": "skipped", "error": "error"}
+_WORDS = {
+    "fail": "BLOCKED",
+    "pass": "passed",
+    "skipped": "skipped",
+    "error": "error",
+    "not-run": "not run",
+}
 _REASON_WIDTH = 110
 _SHARE = re.compile(r"for (\d+(?:\.\d+)?)% of accounts")
 
@@ -48,9 +54,11 @@ def gate_result(stage: StageResult) -> GateResult:
         )
         for f in data.get("findings", [])
     ]
+    # The demo runs every stage; a not-run one (a first-block result) reads as nothing judged.
+    status = "skipped" if stage.status == "not-run" else stage.status
     return GateResult(
         gate=stage.stage,
-        status=stage.status,
+        status=status,
         summary=str(data.get("summary", stage.reason if stage.status in ("pass", "fail") else "")),
         reason=str(
             data.get("reason", stage.reason if stage.status in ("error", "skipped") else "")

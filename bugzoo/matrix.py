@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bugzoo.names import NOT_RUN
-from bugzoo.pipeline import SYMBOLS
+from bugzoo.pipeline import FIRST_BLOCK_ORDER, SYMBOLS
 from bugzoo.results import PatchResult, ZooRun, judge
 
 PATCH_LINK = "../bugzoo/patches/{name}"
@@ -67,7 +67,7 @@ def _hits_table(patches: Sequence[PatchResult]) -> list[str]:
         spec = patch.spec
         precedent = f"[link]({spec.precedent})" if spec.precedent else "none found"
         replay = patch.stage("replay")
-        if replay is None:
+        if replay is None or replay.status == "not-run":
             measured = "not run"
         elif replay.status == "fail":
             measured = replay.reason
@@ -85,7 +85,10 @@ def _reasons(patches: Sequence[PatchResult]) -> list[str]:
         applied = " (applied with --3way)" if patch.applied == "3way" else ""
         lines += ["", f"**{spec.slug}** — {_cell(spec.title)}{applied}", ""]
         lines += [
-            f"- {s.stage} {SYMBOLS[s.status]} {s.status}: {_cell(s.reason)} ({duration(s.seconds)})"
+            f"- {s.stage} - not run: {_cell(s.reason)}"
+            if s.status == "not-run"
+            else f"- {s.stage} {SYMBOLS[s.status]} {s.status}: {_cell(s.reason)} "
+            f"({duration(s.seconds)})"
             for s in patch.stages
         ]
     return lines
@@ -103,6 +106,20 @@ def _mutation_line(settings: Mapping[str, object]) -> list[str]:
     ]
 
 
+def _mode(settings: Mapping[str, object]) -> tuple[list[str], str]:
+    """A note to open a first-block run's matrix with (its - are not passes), and the mode."""
+    if not settings.get("first_block"):
+        full = "full, every stage on every patch (CI runs `--first-block`: docs/bugzoo.md)"
+        return [], f"- mode: {full}"
+    note = (
+        "**Not the full matrix: a first-block run** (`--first-block`, as CI runs it). Each buggy "
+        "update stopped at the first stage that blocked it, the stages tried cheapest first "
+        f"({', '.join(FIRST_BLOCK_ORDER)}); a - after it means not run, not passed. Benign "
+        "updates ran every stage. `nox -s bugzoo` writes the full matrix."
+    )
+    return [note, ""], "- mode: first-block, each buggy patch up to the first stage that blocks it"
+
+
 def render(run: ZooRun) -> str:
     """The catch matrix as Markdown."""
     verdict = judge(run)
@@ -116,6 +133,7 @@ def render(run: ZooRun) -> str:
         f"{settings.get('accounts', '?')} accounts, legacy costs {settings.get('legacy_costs')}"
     )
     not_run = "; ".join(f"{name} ({why})" for name, why in NOT_RUN.items())
+    note, mode = _mode(settings)
     lines = [
         "# Catch matrix",
         "",
@@ -124,7 +142,9 @@ def render(run: ZooRun) -> str:
         "Which stage of the pre-merge gate blocks each update of the [bug zoo](bugzoo.md):",
         "**✓** blocked (the stage failed), **·** passed, **!** error (could not judge), - not run.",
         "",
+        *note,
         f"- command: `{run.command}` (`nox -s bugzoo` runs it, with the arguments after `--`)",
+        mode,
         f"- baseline: `{run.base[:12]}`; stages: {', '.join(run.stages)}",
         f"- tests: `{settings.get('tests', '')}` under coverage; replay: {replay}, {hashing}",
         f"- {count} patches in {duration(run.seconds)} ({each} a patch on average, "
@@ -148,8 +168,9 @@ def render(run: ZooRun) -> str:
     if bugs:
         lines += ["## Who each bug hits", "", *_hits_table(bugs), ""]
     lines += ["## Expected and actual", ""]
+    ran = " (of those that ran)" if settings.get("first_block") else ""
     lines += [f"- {w}" for w in verdict.warnings] or [
-        "Every patch was blocked by the stages expected."
+        f"Every patch was blocked by the stages expected{ran}."
     ]
     lines += ["", "## Each stage's reason", *_reasons(run.patches), ""]
     return "\n".join(lines)

@@ -22,8 +22,14 @@ NOT_RUN: dict[str, str] = {
     "checklist": "it reads a pull request's body and reviews, which a patch does not have",
 }
 
+#: A gate's verdict, as ``quality-gates`` reports it.
 Status = Literal["pass", "fail", "error", "skipped"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "skipped")
+
+#: A stage's outcome in the zoo: a gate's verdict, or ``not-run`` when ``--first-block``
+#: stopped the patch at an earlier stage (neither a pass nor a catch).
+StageStatus = Literal["pass", "fail", "error", "skipped", "not-run"]
+STAGE_STATUSES: tuple[StageStatus, ...] = (*STATUSES, "not-run")
 
 Kind = Literal["bug", "benign"]
 KINDS: tuple[Kind, ...] = ("bug", "benign")

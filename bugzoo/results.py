@@ -3,7 +3,8 @@
 The verdict (:func:`judge`): a buggy patch must be *blocked* (at least one stage failed; an
 error is not a catch), a benign patch must pass every stage (a failure or an error is a false
 alarm: the merge would be stopped). Differences between the stages a patch's metadata expects
-and those that blocked it are warnings.
+and those that blocked it are warnings, for the stages that ran (``--first-block`` leaves the
+stages after the first block not run).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from bugzoo.metadata import METADATA_KEYS, PatchSpec, ZooInputError, spec_from
-from bugzoo.names import STATUSES, Status
+from bugzoo.names import STAGE_STATUSES, StageStatus
 
 SCHEMA = "bugzoo/1"
 EXIT_OK = 0
@@ -28,7 +29,7 @@ class StageResult:
     """One stage on one patch. ``gate`` is the stage's full gate result (for the reports)."""
 
     stage: str
-    status: Status
+    status: StageStatus
     reason: str
     seconds: float = 0.0
     gate: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -151,7 +152,7 @@ def _patch_verdict(patch: PatchResult) -> tuple[list[str], list[str]]:
         )
         problems.append(f"{spec.slug}: benign patch blocked: {reasons}")
     if spec.kind == "bug":
-        ran = {s.stage for s in patch.stages}
+        ran = {s.stage for s in patch.stages if s.status != "not-run"}
         missed = [g for g in spec.expected_gates if g in ran and g not in blocked]
         extra = [g for g in blocked if g not in spec.expected_gates]
         if missed:
@@ -190,11 +191,11 @@ def _stage_from(data: object, where: str) -> StageResult:
     if not isinstance(data, Mapping):
         raise ZooInputError(f"{where}: expected a table")
     status = _get(data, "status", str, where)
-    if status not in STATUSES:
+    if status not in STAGE_STATUSES:
         raise ZooInputError(f"{where}: status: unknown {status!r}")
     return StageResult(
         stage=_get(data, "stage", str, where),
-        status=cast("Status", status),
+        status=cast("StageStatus", status),
         reason=_get(data, "reason", str, where),
         seconds=float(_get(data, "seconds", (int, float), where)),
     )

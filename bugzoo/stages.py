@@ -53,6 +53,7 @@ class Settings:
     replay_timeout: float = 1200.0
     mutation_budget: float = 180.0  # the gate's --mutation-budget, per patch
     mutation_slugs: frozenset[str] = frozenset()  # the patches the mutation stage runs on
+    first_block: bool = False  # a buggy patch stops at its first blocking stage (pipeline.py)
     test_map: TestMap | None = field(default=None, repr=False)  # None: no test selection
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
@@ -66,6 +67,7 @@ class Settings:
             "mutation_patches": len(self.mutation_slugs),
             "mutation_budget": self.mutation_budget,
             "test_selection": self.test_map is not None,
+            "first_block": self.first_block,
         }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bugzoo.metadata import PatchSpec
-from bugzoo.names import STAGES, Kind, Status
+from bugzoo.names import STAGES, Kind, StageStatus
 from bugzoo.results import PatchResult, StageResult, ZooRun
 from tests.gates._repo import GitRepo
 
@@ -106,7 +106,7 @@ def spec(slug: str, kind: Kind, expected: Sequence[str] = ()) -> PatchSpec:
 def patch_result(
     slug: str,
     kind: Kind,
-    statuses: dict[str, Status],
+    statuses: dict[str, StageStatus],
     *,
     expected: Sequence[str] = (),
     headline: str = "candidate fails login for 20% of accounts: segment legacy-pbkdf2",
@@ -118,15 +118,18 @@ def patch_result(
         if stage == "replay" and status == "fail":
             reason = headline
         else:
-            reason = {"pass": "fine", "fail": f"{stage} found it", "error": "it broke"}.get(
-                status, "nothing to judge"
-            )
+            reason = {
+                "pass": "fine",
+                "fail": f"{stage} found it",
+                "error": "it broke",
+                "not-run": "an earlier stage blocked the patch first (--first-block)",
+            }.get(status, "nothing to judge")
         stages.append(StageResult(stage, status, reason, 10.0 + index))
     return PatchResult(spec(slug, kind, expected), tuple(stages), 61.0)
 
 
-def zoo_run(*patches: PatchResult) -> ZooRun:
-    """A run of ``patches`` with fixed settings and times."""
+def zoo_run(*patches: PatchResult, first_block: bool = False) -> ZooRun:
+    """A run of ``patches`` with fixed settings and times (``first_block``: in that mode)."""
     return ZooRun(
         base="0123456789abcdef0123456789abcdef01234567",
         command="python -m bugzoo run",
@@ -140,6 +143,7 @@ def zoo_run(*patches: PatchResult) -> ZooRun:
             "mutation_patches": 2,
             "mutation_budget": 180.0,
             "jobs": 2,
+            **({"first_block": True} if first_block else {}),
         },
         patches=patches,
         cpu_seconds=1300.0,
