@@ -7,8 +7,8 @@
    (the deploy); both start as real processes on 127.0.0.1 (with ``topology = "nginx"``, each
    behind an nginx of its own, and the accounts spread over several client addresses).
 4. Behind the proxy, the noisy neighbour hammers both versions (``neighbour``). Every account
-   plays its requests on both versions at once (``play``), at most ``concurrency`` accounts in
-   flight; pairs are counted as they complete (``tally``).
+   plays its requests on both versions in lock-step (``pairing``), at most ``concurrency``
+   accounts in flight; pairs are counted as they complete (``tally``).
 5. Rollback: the baseline starts again on the candidate's database, and every account that
    logged in on the candidate logs in once more.
 """
@@ -34,7 +34,8 @@ from quality_gates.replay.counters import Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
-from quality_gates.replay.play import LOGIN_KINDS, OldTokens, play
+from quality_gates.replay.pairing import play_pair
+from quality_gates.replay.play import LOGIN_KINDS, OldTokens
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.probe import probe
 from quality_gates.replay.progress import Progress
@@ -183,9 +184,7 @@ def _replay(
             async def one(account: Account) -> None:
                 old = tokens.get(account.index)
                 client = account.index % len(base_apis)  # the account's own address
-                pair = await asyncio.gather(
-                    play(base_apis[client], account, old), play(cand_apis[client], account, old)
-                )
+                pair = await play_pair(base_apis[client], cand_apis[client], account, old)
                 logged_in[account.index] = tally.add_account(account, *pair)
                 outcome.limited_logins += _limited_login(*pair)
                 outcome.costs.add(*pair)  # the timing rules' paired samples
