@@ -161,6 +161,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--default-hashing", action="store_true", help="authsvc's own argon2id")
     parser.add_argument("--pairing", choices=("lockstep", "loose"), default="lockstep")
+    parser.add_argument(
+        "--budget", type=float, default=0.0, help="seconds; no new seed after that (0: none)"
+    )
     return parser
 
 
@@ -171,6 +174,9 @@ def _seeds(servers: list[Server], accounts: list[Account], args: argparse.Namesp
     loads: list[float] = []
     started = time.monotonic()
     for seed in range(args.first_seed, args.first_seed + args.seeds):
+        if args.budget and time.monotonic() - started > args.budget:
+            args.seeds = seed - args.first_seed  # a shared machine's wall time ran out
+            break
         problems, metrics, top = asyncio.run(
             one_seed((servers[0], servers[1]), accounts, seed, args)
         )
@@ -211,8 +217,8 @@ def _seeds(servers: list[Server], accounts: list[Account], args: argparse.Namesp
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.seeds < 1 or args.accounts < 1 or args.samples < 0 or args.concurrency < 1:
-        print("timing_aa: --samples must be >= 0, the other counts >= 1", file=sys.stderr)
+    if min(args.seeds, args.accounts, args.concurrency) < 1 or min(args.samples, args.budget) < 0:
+        print("timing_aa: --samples and --budget must be >= 0, the others >= 1", file=sys.stderr)
         return 2
     env = {**os.environ, "AUTHSVC_SIGNING_KEYS": KEYS, "AUTHSVC_CLIENT_RATE_LIMIT": "0"}
     # authsvc from this interpreter's environment (the worktree's .venv).
