@@ -11,8 +11,9 @@ Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
   ``ALPHA`` with the sign test: the kind fails when the order statistic that bounds the median
   from below at ``1 - ALPHA`` exceeds it (distribution-free, so skewed latencies and outliers
   do not matter). Under "no change" the bound exceeds even 1 with probability at most
-  ``ALPHA``; the 30% margin on top covers what independence of the pairs misses (a server
-  stalled for a moment slows a few pairs of every kind on one side at once).
+  ``ALPHA``; the 30% margin on top is for what independence of the pairs misses (the pairs of
+  one run share its conditions). On an overloaded machine at authsvc's own hashing that margin
+  was not always enough: 2 false alarms in 127 A/A runs (docs/benchmarks.md, "Timing rules").
 - **Timing oracle.** On each version, logins of unknown accounts against wrong passwords of
   known ones (``probe``), with the conformance suite's two-sided Mann-Whitney U test
   (``quality_gates.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
