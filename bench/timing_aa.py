@@ -1,24 +1,29 @@
 """A/A false-alarm rate of the replay's cost and timing rules (quality_gates/replay/timing.py).
 
     python bench/timing_aa.py                  # 20 seeds, the zoo's fast hashing
-    python bench/timing_aa.py --seeds 40 --default-hashing
+    python bench/timing_aa.py --seeds 300 --default-hashing
+    python bench/timing_aa.py --seeds 10 --default-hashing --pairing loose   # the old sampling
 
 Two ``authsvc serve`` processes of this tree (the same code: an A/A pair), each on its own
 SQLite database with the same registered accounts, stay up for the whole run. Each seed then
 does what the replay does, on fresh samples: the oracle probe (wrong passwords against unknown
 accounts, one request at a time, shuffled), then every account plays the replay's requests on
-both servers at once, ``--concurrency`` accounts in flight; and judges them with the gate's own
-rules. Any failure is a false alarm. Prints each rule's count and rate; docs/benchmarks.md
-records them. Far cheaper than whole replays (no seeding, no environments): a seed is a few
-seconds at fast hashing.
+both servers, ``--concurrency`` accounts in flight, in lock-step as the replay does
+(``pairing.play_pair``; ``--pairing loose`` starts both plays together and lets them drift,
+as the replay did before); and judges them with the gate's own rules. Any failure is a false
+alarm. Prints, per seed, the kind with the highest cost bound, then each rule's count, rate and
+a one-sided 95% Clopper-Pearson upper bound on the rate; docs/benchmarks.md records them. Far
+cheaper than whole replays (no seeding, no environments).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,12 +37,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from quality_gates.profile import parse_profile
 from quality_gates.replay.client import Api, make_client
 from quality_gates.replay.launch import Server, start_server
-from quality_gates.replay.play import play
+from quality_gates.replay.pairing import Played, play_pair
+from quality_gates.replay.play import OldTokens, play
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.probe import _rounds
 from quality_gates.replay.seed import for_each
 from quality_gates.replay.segments import SEGMENTS
-from quality_gates.replay.timing import CostSamples, TimingRules, judge_timing
+from quality_gates.replay.timing import (
+    CostRatio,
+    CostSamples,
+    TimingRules,
+    cost_ratio,
+    judge_timing,
+    log_binomial_cdf,
+)
 from tests.gates._replay import PROFILE
 
 KEYS = '[{"kid": "bench", "secret": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"}]'
@@ -60,10 +73,23 @@ def start(label: str, workdir: Path, env: dict[str, str]) -> Server:
     return start_server(label, launch, env, database_url=url, workdir=workdir, cwd=ROOT)
 
 
+async def _loose(
+    base: Api, cand: Api, account: Account, old: OldTokens | None
+) -> tuple[Played, Played]:
+    """Both plays started together, then each at its own pace (the replay before lock-step)."""
+    base_played, cand_played = await asyncio.gather(
+        play(base, account, old), play(cand, account, old)
+    )
+    return base_played, cand_played
+
+
 async def one_seed(
     servers: tuple[Server, Server], accounts: list[Account], seed: int, args: argparse.Namespace
-) -> tuple[list[str], dict[str, float]]:
-    """One A/A trial: the probe, then every account's requests on both; the rules' problems."""
+) -> tuple[list[str], dict[str, float], CostRatio | None]:
+    """One A/A trial: the probe, then every account's requests on both.
+
+    Returns the rules' problems, their metrics, and the kind with the highest cost bound.
+    """
     profile = TARGET
     base, cand = servers
     async with (
@@ -71,24 +97,43 @@ async def one_seed(
         make_client(cand.base_url, args.concurrency, 60) as cc,
     ):
         apis = {"baseline": Api(profile, bc), "candidate": Api(profile, cc)}
-        # Each known account takes 3 wrong passwords; the plays below log it in (reset).
-        known = [a for a in accounts[: -(-args.samples // 3)] for _ in range(3)][: args.samples]
-        oracle = await _rounds(apis, known, seed)
+        oracle = None
+        if args.samples:
+            # Each known account takes 3 wrong passwords; the plays below log it in (reset).
+            known = [a for a in accounts[: -(-args.samples // 3)] for _ in range(3)]
+            oracle = await _rounds(apis, known[: args.samples], seed)
         costs = CostSamples()
         order = list(accounts)
         random.Random(seed).shuffle(order)
+        both = _loose if args.pairing == "loose" else play_pair
 
         async def pair(account: Account) -> None:
-            costs.add(
-                *await asyncio.gather(
-                    play(apis["baseline"], account, None), play(apis["candidate"], account, None)
-                )
-            )
+            costs.add(*await both(apis["baseline"], apis["candidate"], account, None))
 
         await for_each(order, pair, args.concurrency)
     judgement = judge_timing(costs, oracle, TimingRules())
     metrics = {k: float(v) for k, v in judgement.metrics.items() if not isinstance(v, str)}
-    return judgement.problems, metrics
+    ratios = [r for kind, pairs in costs.pairs.items() if (r := cost_ratio(kind, pairs))]
+    worst = max(ratios, key=lambda r: r.lower_bound, default=None)
+    return judgement.problems, metrics, worst
+
+
+def upper_bound(alarms: int, trials: int, confidence: float = 0.95) -> float:
+    """One-sided Clopper-Pearson upper bound of a rate seen ``alarms`` times in ``trials``.
+
+    The largest rate under which ``alarms`` or fewer would still happen with probability
+    ``1 - confidence``: the binomial CDF falls as the rate grows, so bisect on it.
+    """
+    if alarms >= trials:
+        return 1.0
+    low, high = alarms / trials, 1.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if log_binomial_cdf(alarms, trials, mid) > math.log(1 - confidence):
+            low = mid
+        else:
+            high = mid
+    return high
 
 
 async def register(server: Server, accounts: list[Account]) -> None:
@@ -103,58 +148,102 @@ async def register(server: Server, accounts: list[Account]) -> None:
         await for_each(accounts, one, 4)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--accounts", type=int, default=60)
-    parser.add_argument("--samples", type=int, default=40, help="probe rounds (timing_samples)")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument(
+        "--accounts", type=int, default=44, help="per seed; 44 gives each login kind 22 pairs"
+    )
+    parser.add_argument(
+        "--samples", type=int, default=40, help="probe rounds (timing_samples); 0: no probe"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--default-hashing", action="store_true", help="authsvc's own argon2id")
-    args = parser.parse_args(argv)
+    parser.add_argument("--pairing", choices=("lockstep", "loose"), default="lockstep")
+    parser.add_argument(
+        "--budget", type=float, default=0.0, help="seconds; no new seed after that (0: none)"
+    )
+    return parser
+
+
+def _seeds(servers: list[Server], accounts: list[Account], args: argparse.Namespace) -> None:
+    alarms = {"cost": 0, "oracle": 0}
+    worst: list[float] = []
+    p_values: list[float] = []
+    loads: list[float] = []
+    started = time.monotonic()
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        if args.budget and time.monotonic() - started > args.budget:
+            args.seeds = seed - args.first_seed  # a shared machine's wall time ran out
+            break
+        problems, metrics, top = asyncio.run(
+            one_seed((servers[0], servers[1]), accounts, seed, args)
+        )
+        alarms["cost"] += any(" costs " in p for p in problems)
+        alarms["oracle"] += any(p.startswith("timing oracle") for p in problems)
+        worst.append(top.lower_bound if top else 0.0)
+        loads.append(os.getloadavg()[0])
+        line = f"seed {seed}: {'; '.join(problems) or 'pass'}"
+        if top is not None:
+            line += (
+                f" (highest bound: {top.kind} ratio {top.median_ratio:.2f}, bound "
+                f"{top.lower_bound:.2f}, {top.pairs} pairs"
+            )
+        if "oracle_p_candidate" in metrics:
+            p_values.append(metrics["oracle_p_candidate"])
+            line += f"; oracle p {metrics['oracle_p_baseline']:.3g}/{p_values[-1]:.3g}"
+        print(f"{line}; load {loads[-1]:.1f})", flush=True)
+    hashing = "authsvc defaults" if args.default_hashing else "m=1024 t=1 (the zoo's)"
+    print(
+        f"\n{args.seeds} A/A seeds ({args.first_seed}-{args.first_seed + args.seeds - 1}), "
+        f"{args.accounts} accounts, {args.samples} probe rounds, concurrency "
+        f"{args.concurrency}, {args.pairing} pairing, argon2id {hashing}, "
+        f"{time.monotonic() - started:.0f} s, load average (1 min) mean "
+        f"{sum(loads) / len(loads):.1f}, max {max(loads):.1f}"
+    )
+    for rule, trials in (("cost", args.seeds), ("oracle", len(p_values))):
+        if trials:
+            print(
+                f"  {rule}: {alarms[rule]}/{trials} false alarms, rate "
+                f"{alarms[rule] / trials:.2%}, 95% upper bound "
+                f"{upper_bound(alarms[rule], trials):.2%}"
+            )
+    print(f"  cost: highest lower bound of any kind in any seed {max(worst):.2f} (limit 1.30)")
+    if p_values:
+        below = sum(p < 0.01 for p in p_values)
+        print(f"  oracle: candidate Mann-Whitney p < 0.01 in {below}/{len(p_values)} seeds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if min(args.seeds, args.accounts, args.concurrency) < 1 or min(args.samples, args.budget) < 0:
+        print("timing_aa: --samples and --budget must be >= 0, the others >= 1", file=sys.stderr)
+        return 2
     env = {**os.environ, "AUTHSVC_SIGNING_KEYS": KEYS, "AUTHSVC_CLIENT_RATE_LIMIT": "0"}
     # authsvc from this interpreter's environment (the worktree's .venv).
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if not args.default_hashing:
         env.update(FAST_ARGON2)
     only_current = {name: float(name == "current") for name in SEGMENTS}
-    population = Population(args.accounts, 0, only_current)
-    accounts = list(population)
+    accounts = list(Population(args.accounts, 0, only_current))
     workdir = Path(tempfile.mkdtemp(prefix="timing-aa-"))
     servers: list[Server] = []
     try:
         servers = [start(label, workdir, env) for label in ("a1", "a2")]
         for server in servers:
             asyncio.run(register(server, accounts))
-        alarms = {"cost": 0, "oracle": 0, "rehash": 0}
-        worst: list[float] = []
-        p_values: list[float] = []
-        started = time.monotonic()
-        for seed in range(args.seeds):
-            problems, metrics = asyncio.run(
-                one_seed((servers[0], servers[1]), accounts, seed, args)
-            )
-            alarms["cost"] += any(" costs " in p for p in problems)
-            alarms["oracle"] += any(p.startswith("timing oracle") for p in problems)
-            worst.append(metrics.get("cost_ratio_lower_bound_max", 0.0))
-            p_values.append(metrics.get("oracle_p_candidate", 1.0))
-            p_base, p_cand = metrics["oracle_p_baseline"], metrics["oracle_p_candidate"]
-            p_seed = f"oracle p {p_base:.3g}/{p_cand:.3g}"
-            print(f"seed {seed}: {'; '.join(problems) or 'pass'} ({p_seed})", flush=True)
-        hashing = "authsvc defaults" if args.default_hashing else "m=1024 t=1 (the zoo's)"
-        print(
-            f"\n{args.seeds} A/A seeds, {args.accounts} accounts, {args.samples} probe rounds, "
-            f"concurrency {args.concurrency}, argon2id {hashing}, "
-            f"{time.monotonic() - started:.0f} s, load average {os.getloadavg()[0]:.1f}"
-        )
-        for rule in ("cost", "oracle"):
-            print(f"  {rule}: {alarms[rule]}/{args.seeds} false alarms")
-        print(f"  cost: largest lower bound of any kind's ratio per seed: max {max(worst):.2f}")
-        below = sum(p < 0.01 for p in p_values)
-        print(f"  oracle: candidate Mann-Whitney p < 0.01 in {below}/{args.seeds} seeds")
+        _seeds(servers, accounts, args)
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    used = sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
+    print(f"  CPU time, bench and both servers: {used:.0f} s")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,14 +92,29 @@ def _dig(document: object, dotted: str) -> str | None:
 
 
 class Api:
-    """Requests of the replay against one server."""
+    """Requests of the replay against one server.
 
-    def __init__(self, profile: TargetProfile, client: httpx.AsyncClient) -> None:
+    ``pace``, when given, is awaited before each request, outside its timing: the replay
+    holds both versions' requests of an account there so that they leave together
+    (``pairing.play_pair``).
+    """
+
+    def __init__(
+        self,
+        profile: TargetProfile,
+        client: httpx.AsyncClient,
+        pace: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.profile = profile
         self.client = client
+        self.pace = pace
         self.has_refresh = profile.endpoint("refresh") is not None and bool(profile.tokens.refresh)
         self.has_logout = profile.endpoint("logout") is not None
         self.has_change_password = profile.endpoint("change_password") is not None
+
+    def paced(self, pace: Callable[[], Awaitable[None]]) -> Api:
+        """The same server and connections, with ``pace`` awaited before each request."""
+        return Api(self.profile, self.client, pace)
 
     def _token(self, response: httpx.Response, where: str | None) -> str | None:
         if where is None:
@@ -138,6 +154,8 @@ class Api:
         want_tokens: bool = False,
     ) -> Result:
         endpoint = self.profile.endpoints[name]
+        if self.pace is not None:
+            await self.pace()
         started = time.perf_counter()
         response = await self._send(endpoint, body, headers)
         seconds = time.perf_counter() - started

@@ -3,8 +3,8 @@
 The replay otherwise plays each account one request at a time, so a write that two requests
 make at once (the hash upgraded on an imported account's first login, a refresh token rotated,
 a session ended while another starts) is never contended. For the first account and a seeded
-share of the others of every imported-hash segment that can log in, each version first plays four races, each
-request of a race released together by a barrier:
+share of the others of every imported-hash segment that can log in, each version first plays
+four races, each request of a race released together by a barrier:
 
 ``race-first-login``
     ``FIRST_LOGINS`` first logins at once (each may upgrade the imported hash): all succeed.

@@ -7,8 +7,8 @@
    (the deploy); both start as real processes on 127.0.0.1 (with ``topology = "nginx"``, each
    behind an nginx of its own, and the accounts spread over several client addresses).
 4. Behind the proxy, the noisy neighbour hammers both versions (``neighbour``). Every account
-   plays its requests on both versions at once (``play``), at most ``concurrency`` accounts in
-   flight; pairs are counted as they complete (``tally``).
+   plays its requests on both versions in lock-step (``pairing``), at most ``concurrency``
+   accounts in flight; pairs are counted as they complete (``tally``).
 5. Rollback: the baseline starts again on the candidate's database, and every account that
    logged in on the candidate logs in once more.
 """
@@ -34,7 +34,8 @@ from quality_gates.replay.counters import Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
-from quality_gates.replay.play import LOGIN_KINDS, OldTokens, play
+from quality_gates.replay.pairing import play_pair
+from quality_gates.replay.play import LOGIN_KINDS, OldTokens
 from quality_gates.replay.population import Account, Population
 from quality_gates.replay.probe import probe
 from quality_gates.replay.progress import Progress
@@ -199,16 +200,20 @@ def _replay(
             _apis(run, peer or base, config.concurrency) as peer_apis,
         ):
 
-            async def side(api: Api, account: Account) -> dict[str, Result]:
-                results = {}
-                if raced(account, config.race_share):  # before the login that upgrades
-                    results = await play_races(api, account)
-                return results | await play(api, account, tokens.get(account.index))
-
             async def one(account: Account) -> None:
                 client = account.index % len(base_apis)  # the account's own address
                 base_api, cand_api = base_apis[client], cand_apis[client]
-                pair = await asyncio.gather(side(base_api, account), side(cand_api, account))
+                base_races: dict[str, Result] = {}
+                cand_races: dict[str, Result] = {}
+                if raced(account, config.race_share):  # before the login that upgrades
+                    # Not in lock-step: a race sends several requests at once on each side,
+                    # and its results are untimed, so the cost rule never pairs them.
+                    base_races, cand_races = await asyncio.gather(
+                        play_races(base_api, account), play_races(cand_api, account)
+                    )
+                old = tokens.get(account.index)
+                played = await play_pair(base_api, cand_api, account, old)
+                pair = (base_races | played[0], cand_races | played[1])
                 if peer is not None and raced(account, config.race_share):
                     cross = await cross_check(base_api, cand_api, peer_apis[client], account)
                     if cross is not None:

@@ -3,13 +3,17 @@
 Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
 
 - **Cost.** Every request both versions answered alike is timed on both, paired: the same
-  account plays the same request on both versions at the same moment, so load on the machine
-  hits both sides of a pair alike. Per request kind, the statistic is the median of the paired
-  log-ratios ``log(candidate / baseline)``; its one-sided lower confidence bound comes from the
-  sign test (an order statistic: distribution-free, so skewed latencies and outliers do not
-  matter). The kind fails when that bound, as a ratio, exceeds ``1 + max_cost_increase`` (or
-  the kind's declared ``cost_budget``). Under "no change" the bound exceeds 1 with probability
-  at most ``ALPHA``, and the 30% margin on top makes a false alarm far rarer still.
+  account's request leaves for both versions at the same moment (``pairing``, lock-step), so
+  both servers carry the same load and the machine's own load hits both halves alike. Per
+  request kind, the statistic is the median of the paired log-ratios
+  ``log(candidate / baseline)``; the null hypothesis is that it is at most ``log(allowed)``
+  (``1 + max_cost_increase``, or the kind's declared ``cost_budget``), tested one-sided at
+  ``ALPHA`` with the sign test: the kind fails when the order statistic that bounds the median
+  from below at ``1 - ALPHA`` exceeds it (distribution-free, so skewed latencies and outliers
+  do not matter). Under "no change" the bound exceeds even 1 with probability at most
+  ``ALPHA``; the 30% margin on top is for what independence of the pairs misses (the pairs of
+  one run share its conditions). On an overloaded machine at authsvc's own hashing that margin
+  was not always enough: 2 false alarms in 127 A/A runs (docs/benchmarks.md, "Timing rules").
 - **Timing oracle.** On each version, logins of unknown accounts against wrong passwords of
   known ones (``probe``), with the conformance suite's two-sided Mann-Whitney U test
   (``quality_gates.stats``). The candidate fails when its p-value is below ``ORACLE_ALPHA``
@@ -99,10 +103,14 @@ class CostRatio:
     candidate_median: float
 
 
-def _log_binomial_cdf(k: int, n: int) -> float:
-    """log P(B <= k) for B ~ Binomial(n, 1/2), summed in log space (no underflow at large n)."""
+def log_binomial_cdf(k: int, n: int, p: float = 0.5) -> float:
+    """log P(B <= k) for B ~ Binomial(n, p), 0 < p < 1, summed in log space (no underflow)."""
     terms = [
-        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2)
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(p)
+        + (n - i) * math.log1p(-p)
         for i in range(k + 1)
     ]
     top = max(terms)
@@ -116,12 +124,12 @@ def sign_lower_index(n: int, alpha: float = ALPHA) -> int | None:
     which has probability ``P(B <= k)``; the largest ``k`` with that below ``alpha`` gives the
     tightest bound. ``None`` when ``n`` is too small for any bound at this level.
     """
-    if n < 1 or _log_binomial_cdf(0, n) > math.log(alpha):
+    if n < 1 or log_binomial_cdf(0, n) > math.log(alpha):
         return None
     low, high = 0, n - 1  # the largest k with P(B <= k) <= alpha: the CDF grows with k
     while low < high:
         mid = (low + high + 1) // 2
-        if _log_binomial_cdf(mid, n) <= math.log(alpha):
+        if log_binomial_cdf(mid, n) <= math.log(alpha):
             low = mid
         else:
             high = mid - 1

@@ -27,6 +27,7 @@ from quality_gates.replay.timing import (
     TimingRules,
     cost_ratio,
     judge_timing,
+    log_binomial_cdf,
     sign_lower_index,
 )
 
@@ -35,6 +36,12 @@ PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "authsvc.toml"
 
 def _binomial_cdf(k: int, n: int) -> float:
     return float(sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
+
+
+@pytest.mark.parametrize(("k", "n", "p"), [(0, 10, 0.5), (8, 30, 0.5), (3, 100, 0.03), (5, 7, 0.9)])
+def test_the_binomial_cdf_in_log_space(k: int, n: int, p: float) -> None:
+    exact = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    assert math.exp(log_binomial_cdf(k, n, p)) == pytest.approx(exact, rel=1e-9)
 
 
 @pytest.mark.parametrize("n", [7, 8, 20, 50, 333])
@@ -103,6 +110,15 @@ def test_only_requests_answered_alike_are_paired() -> None:
     }
     costs.add(base, cand)
     assert costs.pairs == {"login": [(0.05, 0.06)]}
+
+
+def test_untimed_answers_are_not_paired() -> None:
+    """Requests sent concurrently on purpose (the races) carry no time: they are no sample."""
+    costs = CostSamples()
+    timed, untimed = Result("success", 200, seconds=0.05), Result("success", 200)
+    costs.add({"login": timed, "me": untimed}, {"login": untimed, "me": timed})
+    costs.add({"refresh": timed}, {"refresh": timed})
+    assert costs.pairs == {"refresh": [(0.05, 0.05)]}
 
 
 def _samples(unknown_shift: float, seed: int, n: int = 40) -> OracleSamples:
