@@ -101,15 +101,20 @@ def change_none(repo: Path) -> str:
 
 
 def change_critical(repo: Path) -> str:
-    """A behaviour-preserving one-line refactor of one critical function."""
+    """A behaviour-preserving one-line refactor of one critical function.
+
+    It names the PBKDF2 digest before comparing it. (An earlier bench named the bcrypt hash's
+    bytes instead: its ``"ascii"`` then sat on a changed line, and mutmut's ``"ASCII"`` is an
+    equivalent mutant, since codec names ignore case, so the mutation gate rightly failed it.)
+    """
     _replace(
         repo,
         HASHING,
-        '        return bcrypt.checkpw(_bcrypt_input(password), stored.encode("ascii"))',
-        '        encoded = stored.encode("ascii")\n'
-        "        return bcrypt.checkpw(_bcrypt_input(password), encoded)",
+        "    return hmac.compare_digest(_pbkdf2(password, salt, iterations), expected)",
+        "    computed = _pbkdf2(password, salt, iterations)\n"
+        "    return hmac.compare_digest(computed, expected)",
     )
-    return "hashing: name the stored hash's bytes"
+    return "hashing: name the computed PBKDF2 digest"
 
 
 def change_migration(repo: Path) -> str:
@@ -138,6 +143,28 @@ def change_migration(repo: Path) -> str:
         '    with op.batch_alter_table("users") as batch:\n'
         '        batch.drop_column("bench_note")\n',
         encoding="utf-8",
+    )
+    _replace(
+        repo,
+        "authsvc/store/models.py",
+        '    Column("created_at", UTCDateTime, nullable=False),\n)\n\nsessions = Table(',
+        '    Column("created_at", UTCDateTime, nullable=False),\n'
+        '    Column("bench_note", String(64)),\n)\n\nsessions = Table(',
+    )
+    # The tests that pin the head revision move with it, as in any migration's pull request
+    # (the behaviour gate then asks for them to be declared: the bench gives no body).
+    for relative in ("tests/unit/test_migrate.py", "tests/unit/test_cli.py"):
+        target = repo / relative
+        text = target.read_text(encoding="utf-8")
+        text = text.replace(f'== "{heads[0]}"', '== "9000"')
+        target.write_text(text.replace(f"revision {heads[0]}", "revision 9000"), encoding="utf-8")
+    # The new head writes what the old one did (the column is nullable).
+    _replace(
+        repo,
+        "tests/integration/_schema_history.py",
+        "\n\n\ndef writes_for",
+        "\nSCHEMA_WRITES = MappingProxyType("
+        f'{{**SCHEMA_WRITES, "9000": SCHEMA_WRITES["{heads[0]}"]}})\n\n\ndef writes_for',
     )
     return "migration: users.bench_note"
 
