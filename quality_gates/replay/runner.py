@@ -28,7 +28,7 @@ from pathlib import Path
 
 from quality_gates.policy.replay import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
-from quality_gates.replay import neighbour, seed
+from quality_gates.replay import neighbour, seed, skew
 from quality_gates.replay.client import Api, Result, make_client
 from quality_gates.replay.counters import Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
@@ -288,7 +288,9 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
             assert launch is not None  # noqa: S101 - checked by the gate
             progress.phase("deploying the candidate")
             with ThreadPoolExecutor(1) as pool:
-                base_job2 = pool.submit(run.start, "baseline", baseline, "base")
+                base_job2 = pool.submit(
+                    run.start, "baseline", baseline, "base", skew.control_env(config.candidate_env)
+                )
                 try:
                     if launch.migrate:
                         run.command("candidate migrate", candidate, launch.migrate, "cand")
