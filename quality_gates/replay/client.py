@@ -22,6 +22,9 @@ from quality_gates.profile import Endpoint, TargetProfile
 Outcome = Literal["success", "bad_credentials", "locked", "rate_limited", "error"]
 OUTCOMES: tuple[Outcome, ...] = ("success", "bad_credentials", "locked", "rate_limited", "error")
 
+#: Seconds an idle connection is kept for reuse (see make_client).
+KEEPALIVE_EXPIRY = 2.0
+
 
 def classify(status: int | None, success: tuple[int, ...], *, complete: bool = True) -> Outcome:
     """The outcome class of an answer; ``complete`` is false when expected tokens are missing."""
@@ -66,7 +69,15 @@ def make_client(
     ``local_address`` binds its connections to that source address (127.0.0.2, …), so the
     server or its proxy sees it as a client of its own.
     """
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency)
+    # Idle connections expire well before a server's own idle timeout (uvicorn's is 5 s, the
+    # same as httpx's default): otherwise a request sent just as the server closes the
+    # connection gets no answer (a ReadError, counted as the version's error). Lock-step
+    # pairing leaves a connection idle while the other version catches up, so it happens.
+    limits = httpx.Limits(
+        max_connections=concurrency * 2,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
     # The transport takes the limits when there is one (the client's own are then ignored).
     transport = (
         httpx.AsyncHTTPTransport(local_address=local_address, limits=limits)
