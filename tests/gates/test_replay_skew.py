@@ -82,9 +82,17 @@ def test_the_gate_reports_the_skew_it_applied(tmp_path: Path) -> None:
     library = tmp_path / "libfaketime.so.1"
     library.write_bytes(b"")
     env, note = _skew(ReplayPolicy(clock_skew=30, races=5), {"QG_FAKETIME_LIB": str(library)})
-    assert env == {"LD_PRELOAD": str(library), "FAKETIME": "+30s", "DONT_FAKE_MONOTONIC": "1"}
+    assert env == {
+        "LD_PRELOAD": str(library),
+        "FAKETIME": "+30s",
+        "DONT_FAKE_MONOTONIC": "1",
+        "FAKETIME_FORCE_MONOTONIC_FIX": "0",
+    }
     assert "+30 s" in note.message
     assert "5%" in note.message
+    # The baseline gets the same interposer at +0 s, so the cost rule's pairs stay alike.
+    assert skew.control_env(env) == {**env, "FAKETIME": "+0s"}
+    assert skew.control_env({}) == {}
 
 
 @pytest.mark.parametrize("candidate_refuses", ["", "peer-token"])
