@@ -169,7 +169,11 @@ def _seed(run: Run, baseline: VersionEnv) -> dict[int, OldTokens]:
                 tick=run.progress.tick,
             )
 
-    tokens = run.arun(go())
+    try:
+        tokens = run.arun(go())
+    except seed.SeedError as exc:
+        # The baseline's own log says why it answered as it did (a 500's traceback).
+        raise seed.SeedError(f"{exc}; the baseline's log ends:\n{server.log_tail()}") from None
     run.stop(server)
     assert isinstance(tokens, dict)  # noqa: S101 - narrowing for mypy
     return tokens
