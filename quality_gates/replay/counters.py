@@ -3,9 +3,10 @@
 Timing cannot see every cost regression: at the bug zoo's fast hashing, a second hash per login
 is lost in the noise of the request itself. A counter does not depend on the machine. The
 rehash rule: a stored hash is rewritten at most once per account (after that it is current),
-so a version that counts more rehashes than accounts logged in on it rehashes some account more
-than once, which is rehashing on every login. An intended parameter upgrade rewrites each
-account once and passes.
+so a version that counts more rehashes than first logins rehashes some account more than once,
+which is rehashing on every login. An intended parameter upgrade rewrites each account once and
+passes. A first login is one per account, except that simultaneous first logins (the races) may
+each find the hash stale, so each counts.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def scrape(server: Server, path: str, selector: str) -> float | None:
 
 @dataclass(frozen=True)
 class Rehashes:
-    """Rehashes counted by each version during the replay, and accounts logged in on each."""
+    """Rehashes counted by each version during the replay, and first logins on each."""
 
     baseline: float
     candidate: float
@@ -61,8 +62,8 @@ class Rehashes:
             return ""
         return (
             f"rehashes: the candidate rewrote {self.candidate:.0f} password hashes for "
-            f"{self.candidate_logins} accounts that logged in (the baseline "
-            f"{self.baseline:.0f} for {self.baseline_logins}): it rehashes on every login"
+            f"{self.candidate_logins} first logins (the baseline {self.baseline:.0f} for "
+            f"{self.baseline_logins}): it rehashes on every login"
         )
 
 

@@ -35,7 +35,8 @@ from quality_gates.replay.client import Api, Result
 from quality_gates.replay.population import Account
 
 #: The race kinds, in the order they are played (and reported).
-RACE_KINDS = ("race-first-login", "race-refresh", "race-login-logout", "race-login-password")
+RACE_FIRST_LOGIN = "race-first-login"
+RACE_KINDS = (RACE_FIRST_LOGIN, "race-refresh", "race-login-logout", "race-login-password")
 #: First logins sent at once; one session each for the races that follow.
 FIRST_LOGINS = 3
 #: The default share of raced accounts in each imported-hash segment (policy ``races``).
@@ -133,7 +134,7 @@ async def _password_race(api: Api, account: Account, access: str) -> Result:
 async def play_races(api: Api, account: Account) -> dict[str, Result]:
     """Play the races of one account on one server, before its ordinary requests."""
     logins = await at_once(*([lambda: api.login(account.email, account.password)] * FIRST_LOGINS))
-    races = {"race-first-login": _held("race-first-login", logins, judge_first_logins(logins))}
+    races = {RACE_FIRST_LOGIN: _held(RACE_FIRST_LOGIN, logins, judge_first_logins(logins))}
     sessions = [r for r in logins if r.outcome == "success" and r.access is not None]
     if len(sessions) < FIRST_LOGINS:
         return races  # nothing to race with: the failed first login is the finding

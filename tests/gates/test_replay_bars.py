@@ -327,7 +327,7 @@ def test_rehash_on_every_login(clone: Clone, replay_cache: Path) -> None:
     """A fresh hash at every login "to keep parameters current": twice the hashing per login.
 
     At the bars' fast hashing the extra hash is lost in the request's own time; the rehash
-    counter sees it: more rehashes than accounts that logged in.
+    counter sees it: more rehashes than first logins.
     """
     clone.patch(
         ACCOUNTS,
