@@ -9,7 +9,7 @@ user's checkout is never touched), with the clone's ``main`` and ``origin/main``
 so that the gates judge exactly that commit:
 
 - ``none``: a docs-only change (no critical path: the replay and mutation gates skip);
-- ``critical``: a one-line refactor of one critical function (``_verify_bcrypt``);
+- ``critical``: a one-line refactor of one critical function (``_verify_pbkdf2``);
 - ``migration``: a new Alembic revision adding a nullable column.
 
 Before timing, ``nox --install-only`` builds the clone's environments, and the baseline's test

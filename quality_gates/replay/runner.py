@@ -209,7 +209,8 @@ def _replay(
                 base_api, cand_api = base_apis[client], cand_apis[client]
                 base_races: dict[str, Result] = {}
                 cand_races: dict[str, Result] = {}
-                if raced(account, config.race_share):  # before the login that upgrades
+                racing = raced(account, config.race_share)
+                if racing:  # before the login that upgrades
                     # Not in lock-step: a race sends several requests at once on each side,
                     # and its results are untimed, so the cost rule never pairs them.
                     base_races, cand_races = await asyncio.gather(
@@ -218,7 +219,7 @@ def _replay(
                 old = tokens.get(account.index)
                 played = await play_pair(base_api, cand_api, account, old)
                 pair = (base_races | played[0], cand_races | played[1])
-                if peer is not None and raced(account, config.race_share):
+                if peer is not None and racing:
                     cross = await cross_check(base_api, cand_api, peer_apis[client], account)
                     if cross is not None:
                         pair[0][CROSS_KIND], pair[1][CROSS_KIND] = cross
