@@ -9,6 +9,7 @@ user's checkout is never touched), with the clone's ``main`` and ``origin/main``
 so that the gates judge exactly that commit:
 
 - ``none``: a docs-only change (no critical path: the replay and mutation gates skip);
+- ``framework``: a one-line refactor in ``quality_gates/report`` (code, but no critical path);
 - ``critical``: a one-line refactor of one critical function (``_verify_pbkdf2``);
 - ``migration``: a new Alembic revision adding a nullable column.
 
@@ -100,6 +101,18 @@ def change_none(repo: Path) -> str:
     return "docs: a sentence"
 
 
+def change_framework(repo: Path) -> str:
+    """A behaviour-preserving one-line refactor of framework code outside the critical paths."""
+    _replace(
+        repo,
+        "quality_gates/report/as_markdown.py",
+        r'    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))',
+        '    collapsed = " ".join(text.split())\n'
+        r'    return _SPECIAL.sub(r"\\\1", collapsed)',
+    )
+    return "report: name the collapsed text before escaping it"
+
+
 def change_critical(repo: Path) -> str:
     """A behaviour-preserving one-line refactor of one critical function.
 
@@ -171,6 +184,7 @@ def change_migration(repo: Path) -> str:
 
 KINDS: dict[str, Callable[[Path], str]] = {
     "none": change_none,
+    "framework": change_framework,
     "critical": change_critical,
     "migration": change_migration,
 }
