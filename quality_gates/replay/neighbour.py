@@ -22,6 +22,8 @@ from quality_gates.replay.client import Api
 MAX_ATTEMPTS = 1000
 #: The account hammered: nobody's (a made-up one, so no replayed account is locked by it).
 TARGET_EMAIL = "noisy-neighbour@replay.invalid"
+#: The bystander's one login: another made-up account, so no lockout of the hammered one counts.
+BYSTANDER_EMAIL = "bystander@replay.invalid"
 WRONG_PASSWORD = "not-the-password-0"
 
 
@@ -33,10 +35,22 @@ class Hammering:
     limited: bool
     retry_after: bool = False
     errors: int = 0
+    #: The status of one login by the client whose address was forged, sent the moment the
+    #: hammering stopped (``None``: not sent). 429 means the neighbour's failures throttled it.
+    bystander: int | None = None
 
 
-async def hammer(api: Api, forged_for: str, parallel: int) -> Hammering:
-    """Send wrong passwords (``parallel`` at a time) until the first 429 or ``MAX_ATTEMPTS``."""
+async def hammer(
+    api: Api, forged_for: str, parallel: int, bystander: Api | None = None
+) -> Hammering:
+    """Send wrong passwords (``parallel`` at a time) until the first 429 or ``MAX_ATTEMPTS``.
+
+    Then, when ``bystander`` (a client at the forged address) is given, it sends one login at
+    once. At once, because a per-minute limit lets the bystander in again as soon as the
+    window turns: the replay's own logins from that address, seconds later, meet the limit
+    only when the neighbour happened to finish early in a window (a bug zoo run missed
+    ``client-address-leftmost-forwarded`` that way).
+    """
     sent = errors = 0
     limited: list[bool] = []  # the Retry-After presence of the first 429
     headers = {"X-Forwarded-For": forged_for}
@@ -52,7 +66,11 @@ async def hammer(api: Api, forged_for: str, parallel: int) -> Hammering:
                 limited.append("retry-after" in response.headers)
 
     await asyncio.gather(*(worker() for _ in range(parallel)))
-    return Hammering(sent, bool(limited), bool(limited and limited[0]), errors)
+    status = None
+    if bystander is not None:
+        response = await bystander.login_response(BYSTANDER_EMAIL, WRONG_PASSWORD, {})
+        status = None if response is None else response.status_code
+    return Hammering(sent, bool(limited), bool(limited and limited[0]), errors, status)
 
 
 def judge(baseline: Hammering, candidate: Hammering) -> list[str]:
@@ -66,4 +84,10 @@ def judge(baseline: Hammering, candidate: Hammering) -> list[str]:
         )
     if baseline.retry_after and candidate.limited and not candidate.retry_after:
         problems.append("the candidate's 429 to a client over its limit lacks Retry-After")
+    if candidate.bystander == 429 and baseline.bystander != 429:
+        problems.append(
+            "one client's failed logins throttle another on the candidate: right after the "
+            "neighbour was limited, a login from the client whose address it forged got 429 "
+            f"(the baseline answered {baseline.bystander})"
+        )
     return problems

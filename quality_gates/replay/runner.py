@@ -133,10 +133,13 @@ async def _neighbour(run: Run, base: Server, cand: Server, outcome: ReplayOutcom
     async with (
         make_client(run.url(base), 4, REQUEST_TIMEOUT, local_address=run.neighbour) as bc,
         make_client(run.url(cand), 4, REQUEST_TIMEOUT, local_address=run.neighbour) as cc,
+        make_client(run.url(base), 1, REQUEST_TIMEOUT, local_address=run.clients[0]) as bb,
+        make_client(run.url(cand), 1, REQUEST_TIMEOUT, local_address=run.clients[0]) as cb,
     ):
+        profile = config.profile
         pair = await asyncio.gather(
-            neighbour.hammer(Api(config.profile, bc), forged, config.concurrency),
-            neighbour.hammer(Api(config.profile, cc), forged, config.concurrency),
+            neighbour.hammer(Api(profile, bc), forged, config.concurrency, Api(profile, bb)),
+            neighbour.hammer(Api(profile, cc), forged, config.concurrency, Api(profile, cb)),
         )
     outcome.neighbour_problems = neighbour.judge(*pair)
 

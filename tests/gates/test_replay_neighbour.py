@@ -8,7 +8,13 @@ from typing import cast
 import httpx
 
 from quality_gates.replay.client import Api
-from quality_gates.replay.neighbour import MAX_ATTEMPTS, Hammering, hammer, judge
+from quality_gates.replay.neighbour import (
+    BYSTANDER_EMAIL,
+    MAX_ATTEMPTS,
+    Hammering,
+    hammer,
+    judge,
+)
 
 
 class _Limited:
@@ -66,3 +72,42 @@ def test_judge() -> None:
     assert judge(limited, bare) == [
         "the candidate's 429 to a client over its limit lacks Retry-After"
     ]
+
+
+class _Bystander:
+    """The client at the forged address: answers 429 while ``shared`` says the key is over."""
+
+    def __init__(self, shared: _Limited) -> None:
+        self.shared = shared
+        self.sent: list[tuple[str, dict[str, str], int]] = []
+
+    async def login_response(
+        self, email: str, password: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        # A target keying on the forged header counts the neighbour's failures as this
+        # client's: it is over the limit exactly when the neighbour was limited.
+        over = self.shared.limit is not None and self.shared.seen > self.shared.limit
+        self.sent.append((email, headers, self.shared.seen))
+        return httpx.Response(429 if over else 401)
+
+
+def test_the_bystander_logs_in_the_moment_the_hammering_stops() -> None:
+    target = _Limited(300)
+    bystander = _Bystander(target)
+    result = asyncio.run(hammer(cast(Api, target), "127.0.0.2", 4, cast(Api, bystander)))
+    ((email, headers, seen_then),) = bystander.sent
+    assert email == BYSTANDER_EMAIL
+    assert headers == {}  # the bystander forges nothing: the proxy writes its real address
+    assert seen_then == result.attempts  # after the last hammering request, none in between
+    assert result.bystander == 429
+
+
+def test_a_throttled_bystander_is_a_problem_only_when_the_baseline_let_it_in() -> None:
+    right = Hammering(301, limited=True, retry_after=True, bystander=401)
+    shared = Hammering(301, limited=True, retry_after=True, bystander=429)
+    (problem,) = judge(right, shared)
+    assert problem.startswith("one client's failed logins throttle another on the candidate")
+    assert "the baseline answered 401" in problem
+    assert judge(shared, shared) == []  # the baseline throttled it too: nothing new
+    assert judge(right, right) == []
+    assert judge(Hammering(301, limited=True, retry_after=True), right) == []
