@@ -36,6 +36,9 @@ from tests.gates._replay import PROFILE
 PROFILE_WITHOUT_PASSWORD = PROFILE.replace(
     '[endpoints.change_password]\nmethod = "POST"\npath = "/v1/me/password"\nsuccess = [204]\n', ""
 )
+PROFILE_WITHOUT_LOGOUT = PROFILE.replace(
+    '[endpoints.logout]\nmethod = "DELETE"\npath = "/v1/sessions/current"\nsuccess = [204]\n', ""
+)
 POPULATION = Population(400, seed=5)
 ACCOUNT = next(a for a in POPULATION if a.segment.name == "legacy-bcrypt")
 
@@ -50,6 +53,7 @@ class RacyServer:
         self.upgrade_race, self.split_refresh = upgrade_race, split_refresh
         self.upgrading = self.upgraded = False
         self.spent: set[str] = set()
+        self.revoked: set[str] = set()  # access tokens of logged-out sessions
         self.issued = 0
         self.in_flight = self.peak = 0
 
@@ -74,12 +78,19 @@ class RacyServer:
         if path == "/v1/sessions/refresh":
             return await self.refresh(body["refresh_token"])
         await asyncio.sleep(0.01)
-        if path == "/v1/me/password":
-            if body["current_password"] != self.password:
-                return httpx.Response(401)
-            self.password = body["new_password"]
+        access = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if request.method == "DELETE":
+            self.revoked.add(access)
             return httpx.Response(204)
-        return httpx.Response(204 if request.method == "DELETE" else 200)
+        if access in self.revoked:
+            return httpx.Response(401)
+        return self.change_password(body) if path == "/v1/me/password" else httpx.Response(200)
+
+    def change_password(self, body: dict[str, str]) -> httpx.Response:
+        if body["current_password"] != self.password:
+            return httpx.Response(401)
+        self.password = body["new_password"]
+        return httpx.Response(204)
 
     async def login(self, body: dict[str, str]) -> httpx.Response:
         if body["email"] != self.email or body["password"] != self.password:
@@ -141,6 +152,20 @@ def test_a_refresh_token_spent_twice_at_once_breaks_the_race() -> None:
 
 def test_without_a_password_endpoint_that_race_is_not_played() -> None:
     assert list(race(RacyServer(ACCOUNT), PROFILE_WITHOUT_PASSWORD)) == list(RACE_KINDS[:3])
+
+
+def test_the_password_changes_on_a_live_session() -> None:
+    """The logout race ends the second session: the change must use the login that raced it."""
+    server = RacyServer(ACCOUNT)
+    results = race(server)
+    assert server.revoked, "the logout race logged a session out"
+    assert results["race-login-password"].outcome == "success", results["race-login-password"]
+    # Without a logout endpoint the second first-login session is still live and changes it.
+    server = RacyServer(ACCOUNT)
+    results = race(server, PROFILE_WITHOUT_LOGOUT)
+    assert list(results) == ["race-first-login", "race-refresh", "race-login-password"]
+    assert results["race-login-password"].outcome == "success"
+    assert server.password == ACCOUNT.password
 
 
 def ok(status: int) -> Result:
