@@ -1,6 +1,6 @@
-"""How long `nox` (the pre-merge gate) takes, stage by stage, for three kinds of change.
+"""How long `nox` (the pre-merge gate) takes, stage by stage, for four kinds of change.
 
-    python bench/gate_bench.py                       # none, critical, migration
+    python bench/gate_bench.py                       # none, framework, critical, migration
     python bench/gate_bench.py --kinds critical      # one kind
     python bench/gate_bench.py --keep                # keep the temporary clone
 
