@@ -192,7 +192,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Added last = outermost: the context middleware sees (and stamps) every response,
     # including the body limiter's 413s.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=services.metrics, server_timing=settings.server_timing
+    )
     _add_problem_schema(app)
     return app
 

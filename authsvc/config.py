@@ -167,6 +167,10 @@ class Settings(StoreSettings):
         le=256,
         description="Threads in the bounded password-hashing pool.",
     )
+    server_timing: bool = Field(
+        default=False,
+        description="Send each response's time in the app as a Server-Timing header (app;dur=ms).",
+    )
     clock_offset_file: Path | None = Field(
         default=None, description="Test hook: a file holding seconds added to the wall clock."
     )

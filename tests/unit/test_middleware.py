@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from authsvc.app import create_app
+from authsvc.clock import ManualClock
+from authsvc.config import Settings
 from authsvc.metrics import Metrics
 from authsvc.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from tests.unit._helpers import metric_value
+from tests.unit._helpers import make_client, metric_value
 
 pytestmark = pytest.mark.anyio
 
@@ -218,3 +223,45 @@ async def test_exception_after_response_start_is_reraised() -> None:
     with pytest.raises(RuntimeError):
         await middleware({**_scope(), "method": "GET"}, receive, send)
     assert sent[0]["status"] == 200
+
+
+def _server_timing(headers: list[tuple[bytes, bytes]]) -> list[str]:
+    return [v.decode() for k, v in headers if k.lower() == b"server-timing"]
+
+
+async def test_server_timing_reports_the_time_spent_in_the_app() -> None:
+    """On: one ``app;dur=`` entry, at least as long as the app took before answering."""
+
+    async def slow(_scope: Scope, _receive: Receive, send: Send) -> None:
+        await anyio.sleep(0.05)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = RequestContextMiddleware(slow, metrics=Metrics(), server_timing=True)
+    sent, _ = await _run(middleware, {**_scope(), "method": "GET"}, [])
+    (entry,) = _server_timing(sent[0]["headers"])
+    name, duration = entry.split(";")
+    assert name == "app"
+    assert duration.startswith("dur=")
+    assert 50.0 <= float(duration.removeprefix("dur=")) < 60_000
+
+
+async def test_server_timing_is_off_by_default(client: httpx.AsyncClient) -> None:
+    """Off unless asked for: a precise server time helps whoever measures a side channel."""
+    response = await client.post("/v1/sessions", json={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 401
+    assert "server-timing" not in response.headers
+
+
+async def test_server_timing_setting_reaches_every_response(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> None:
+    """``AUTHSVC_SERVER_TIMING`` turns the header on for the whole app, errors included."""
+    app = create_app(make_settings(server_timing=True), clock=clock)
+    async with app.router.lifespan_context(app), make_client(app) as http:
+        refused = await http.post("/v1/sessions", json={"email": "a@example.org", "password": "x"})
+        missing = await http.get("/nope")
+    for response in (refused, missing):
+        (entry,) = response.headers.get_list("server-timing")
+        assert entry.startswith("app;dur=")
+        assert float(entry.removeprefix("app;dur=")) > 0
