@@ -47,8 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = ("lint", "typecheck", "gate")
 #: The arguments of a full `nox -s tests` run (noxfile.ALL_TESTS): part of the test map's key.
 ALL_TESTS = ("--integration", "--replay-bars")
+DOCS = "docs/benchmarks.md"
+REPORT = "quality_gates/report/as_markdown.py"
 HASHING = "authsvc/security/hashing.py"
 VERSIONS = "authsvc/migrations/versions"
+MODELS = "authsvc/store/models.py"
+#: The tests that pin the head revision, and the schema history the new head joins.
+HEAD_PINS = ("tests/unit/test_migrate.py", "tests/unit/test_cli.py")
+SCHEMA_HISTORY = "tests/integration/_schema_history.py"
 _COMMAND = re.compile(r"^nox > (.+)$")
 
 
@@ -96,7 +102,7 @@ def _replace(repo: Path, relative: str, old: str, new: str) -> None:
 
 def change_none(repo: Path) -> str:
     """A docs-only change."""
-    with (repo / "docs" / "benchmarks.md").open("a", encoding="utf-8") as doc:
+    with (repo / DOCS).open("a", encoding="utf-8") as doc:
         doc.write("\nA docs-only change, made by bench/gate_bench.py.\n")
     return "docs: a sentence"
 
@@ -105,7 +111,7 @@ def change_framework(repo: Path) -> str:
     """A behaviour-preserving one-line refactor of framework code outside the critical paths."""
     _replace(
         repo,
-        "quality_gates/report/as_markdown.py",
+        REPORT,
         r'    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))',
         '    collapsed = " ".join(text.split())\n'
         r'    return _SPECIAL.sub(r"\\\1", collapsed)',
@@ -159,14 +165,14 @@ def change_migration(repo: Path) -> str:
     )
     _replace(
         repo,
-        "authsvc/store/models.py",
+        MODELS,
         '    Column("created_at", UTCDateTime, nullable=False),\n)\n\nsessions = Table(',
         '    Column("created_at", UTCDateTime, nullable=False),\n'
         '    Column("bench_note", String(64)),\n)\n\nsessions = Table(',
     )
     # The tests that pin the head revision move with it, as in any migration's pull request
     # (the behaviour gate then asks for them to be declared: the bench gives no body).
-    for relative in ("tests/unit/test_migrate.py", "tests/unit/test_cli.py"):
+    for relative in HEAD_PINS:
         target = repo / relative
         text = target.read_text(encoding="utf-8")
         text = text.replace(f'== "{heads[0]}"', '== "9000"')
@@ -174,7 +180,7 @@ def change_migration(repo: Path) -> str:
     # The new head writes what the old one did (the column is nullable).
     _replace(
         repo,
-        "tests/integration/_schema_history.py",
+        SCHEMA_HISTORY,
         "\n\n\ndef writes_for",
         "\nSCHEMA_WRITES = MappingProxyType("
         f'{{**SCHEMA_WRITES, "9000": SCHEMA_WRITES["{heads[0]}"]}})\n\n\ndef writes_for',
@@ -187,6 +193,16 @@ KINDS: dict[str, Callable[[Path], str]] = {
     "framework": change_framework,
     "critical": change_critical,
     "migration": change_migration,
+}
+
+#: What each kind reads or writes: files, or a folder (``VERSIONS``: the change reads every
+#: revision in it and adds one). tests/unit/test_gate_bench.py applies each change to a copy of
+#: just these paths, and fails when a change reads or writes anything else.
+TOUCHES: dict[str, tuple[str, ...]] = {
+    "none": (DOCS,),
+    "framework": (REPORT,),
+    "critical": (HASHING,),
+    "migration": (VERSIONS, MODELS, *HEAD_PINS, SCHEMA_HISTORY),
 }
 
 

@@ -120,6 +120,11 @@ async def cross_check(
     clock) issues a token the candidate must accept, and the other way round, as two versions
     do during a rolling deploy. The baseline's side: the same between two baseline nodes, i.e.
     the baseline accepting its own fresh tokens both times. ``None`` when a login failed.
+
+    The baseline's side logs in twice, at once, though one login would show as much about the
+    baseline itself: the candidate's side has two simultaneous logins of the account on its
+    database, and the control must have the same. A rule kept per account (one live session,
+    a session cap, a per-account login limit) would otherwise fail only on the candidate's side.
     """
     on_cand = await asyncio.gather(_checked(peer, cand, account), _checked(cand, peer, account))
     on_base = await asyncio.gather(_checked(base, base, account), _checked(base, base, account))

@@ -31,22 +31,44 @@ GATE_BENCH = _bench()
 _CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    """A copy of the folders the changes touch, at their paths in the repository."""
-    for folder in ("docs", "authsvc", "quality_gates", "tests"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=_CACHES)
-    return tmp_path
+def _copy(tree: Path, kind: str) -> None:
+    """Copy the paths ``kind`` touches (``TOUCHES``) into ``tree``, at their repository paths."""
+    for relative in GATE_BENCH.TOUCHES[kind]:
+        source, target = ROOT / relative, tree / relative
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=_CACHES)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _files(tree: Path) -> dict[str, bytes]:
+    return {p.relative_to(tree).as_posix(): p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+
+
+def _under(path: str, listed: str) -> bool:
+    return path == listed or path.startswith(f"{listed}/")
+
+
+def test_every_kind_lists_what_it_touches() -> None:
+    assert GATE_BENCH.TOUCHES.keys() == GATE_BENCH.KINDS.keys()
 
 
 @pytest.mark.parametrize("kind", sorted(GATE_BENCH.KINDS))
-def test_each_change_applies_and_changes_the_tree(tree: Path, kind: str) -> None:
-    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
-    message = GATE_BENCH.KINDS[kind](tree)
-    after = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
-    changed = {p.relative_to(tree).as_posix() for p in after if before.get(p) != after[p]}
+def test_each_change_applies_and_changes_what_it_lists(tmp_path: Path, kind: str) -> None:
+    touches = GATE_BENCH.TOUCHES[kind]
+    _copy(tmp_path, kind)
+    before = _files(tmp_path)
+    try:
+        message = GATE_BENCH.KINDS[kind](tmp_path)
+    except FileNotFoundError as exc:
+        pytest.fail(f"{kind} reads {exc.filename}, which TOUCHES[{kind!r}] does not list")
+    after = _files(tmp_path)
+    changed = {path for path in after if before.get(path) != after[path]}
     assert message
-    assert changed, f"{kind} changed nothing"
+    # Nothing outside the list changes, and every path on it does (a folder: a file in it).
+    assert all(any(_under(path, listed) for listed in touches) for path in changed), changed
+    assert all(any(_under(path, listed) for path in changed) for listed in touches), changed
     if kind == "none":
         assert all(path.startswith("docs/") for path in changed), changed
     if kind == "framework":
@@ -55,8 +77,9 @@ def test_each_change_applies_and_changes_the_tree(tree: Path, kind: str) -> None
         assert changed == {GATE_BENCH.HASHING}
 
 
-def test_a_moved_anchor_is_bad_input(tree: Path) -> None:
-    target = tree / GATE_BENCH.HASHING
+def test_a_moved_anchor_is_bad_input(tmp_path: Path) -> None:
+    _copy(tmp_path, "critical")
+    target = tmp_path / GATE_BENCH.HASHING
     target.write_text("# the anchor is gone\n", encoding="utf-8")
     with pytest.raises(GATE_BENCH.BenchError, match="anchor is no longer there"):
-        GATE_BENCH.change_critical(tree)
+        GATE_BENCH.change_critical(tmp_path)
