@@ -163,7 +163,9 @@ def _skew(policy: ReplayPolicy, environ: Mapping[str, str]) -> tuple[dict[str, s
     return env, Finding(f"{ran}; {races}", severity="info", rule_id="skew")
 
 
-def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) -> GateResult:
+def _result(
+    outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding], server_metric: str = ""
+) -> GateResult:
     if outcome.deploy_error:
         first = outcome.deploy_error.splitlines()[0]
         findings = [Finding(outcome.deploy_error, severity="error", rule_id="deploy"), *notes]
@@ -208,6 +210,7 @@ def _result(outcome: ReplayOutcome, policy: ReplayPolicy, notes: list[Finding]) 
         outcome.oracle,
         TimingRules(policy.max_cost_increase, dict(policy.cost_budget)),
         outcome.rehashes,
+        server_metric=server_metric,
     )
     findings += timing.findings
     verdict.tables += timing.tables
@@ -286,4 +289,4 @@ def run(ctx: GateContext) -> GateResult:
         raise InputError(f"the baseline cannot be replayed: {exc}") from None
     except ReplayTimeoutError as exc:
         raise InputError(f"replay: {exc} (raise replay.timeout, or lower accounts)") from None
-    return _result(outcome, policy, notes + skipped)
+    return _result(outcome, policy, notes + skipped, profile.timing.server_metric)

@@ -128,6 +128,17 @@ class Counters:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """``[timing]``: how the replay times the service (docs/replay.md, "Cost and timing").
+
+    ``server_metric`` names a ``Server-Timing`` metric whose ``dur`` is the service's own time
+    for a request; ``""`` times the round trip on the client.
+    """
+
+    server_metric: str = ""
+
+
+@dataclass(frozen=True)
 class Claims:
     """Optional behaviours the target claims; ``False``/``None`` means "not claimed"."""
 
@@ -197,6 +208,7 @@ class TargetProfile:
     launch: Launch | None = None
     races: Races = field(default_factory=Races)
     counters: Counters = field(default_factory=Counters)
+    timing: Timing = field(default_factory=Timing)
     source: Path | None = None
 
     def endpoint(self, name: str) -> Endpoint | None:

@@ -32,6 +32,7 @@ from quality_gates.profile.model import (
     Hooks,
     Launch,
     TargetProfile,
+    Timing,
     Tokens,
 )
 
@@ -54,6 +55,18 @@ def _path(value: object) -> str:
 
 
 _COUNTERS: dict[str, v.Converter] = {"path": _path, "rehashes": _selector}
+# An HTTP token (RFC 9110), which is what a Server-Timing metric name is.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+
+
+def _metric_name(value: object) -> str:
+    text = v.string(value)
+    if not _TOKEN.match(text):
+        raise v.Invalid('a Server-Timing metric name, an HTTP token such as "app"')
+    return text
+
+
+_TIMING: dict[str, v.Converter] = {"server_metric": _metric_name}
 _DOTTED = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
 
 
@@ -76,7 +89,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
     problems: list[str] = []
     sections = (
         *("target", "endpoints", "tokens", "claims", "hooks", "launch", "races"),
-        "counters",
+        *("counters", "timing"),
     )
     problems.extend(
         v.unknown_key("profile", key, list(sections)).removeprefix("profile.")
@@ -96,6 +109,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
     launch = _launch(tables["launch"], problems) if "launch" in document else None
     races = parse_races(tables["races"], problems)
     counters = Counters(**v.check_table(tables["counters"], "counters", _COUNTERS, problems))
+    timing = Timing(**v.check_table(tables["timing"], "timing", _TIMING, problems))
     _cross_checks(endpoints, tokens, claims, problems)
     if problems:
         raise InputError(problems)
@@ -110,6 +124,7 @@ def parse_profile(document: Mapping[str, Any], *, source: Path | None = None) ->
         launch=launch,
         races=races,
         counters=counters,
+        timing=timing,
         source=source,
     )
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import httpx
 
 from quality_gates.profile import Endpoint, TargetProfile
+from quality_gates.replay.server_timing import server_seconds
 
 Outcome = Literal["success", "bad_credentials", "locked", "rate_limited", "error"]
 OUTCOMES: tuple[Outcome, ...] = ("success", "bad_credentials", "locked", "rate_limited", "error")
@@ -52,6 +53,10 @@ class Result:
     refresh: str | None = None
     seconds: float = 0.0
     """Round-trip time on loopback (0 when no answer came): the timing rules' sample."""
+    server_seconds: float | None = None
+    """The service's own time from its ``Server-Timing`` header, when the profile names the
+    metric (``[timing] server_metric``) and the answer carried it: the sample without the
+    client, the network and the event loop's queue."""
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -172,15 +177,19 @@ class Api:
         seconds = time.perf_counter() - started
         if isinstance(response, str):
             return Result("error", None, response)
+        metric = self.profile.timing.server_metric
+        server = (
+            server_seconds(response.headers.get_list("server-timing"), metric) if metric else None
+        )
         if not want_tokens or response.status_code not in endpoint.success:
             outcome = classify(response.status_code, endpoint.success)
-            return Result(outcome, response.status_code, seconds=seconds)
+            return Result(outcome, response.status_code, seconds=seconds, server_seconds=server)
         access = self._token(response, self.profile.tokens.access)
         refresh = self._token(response, self.profile.tokens.refresh) if self.has_refresh else None
         complete = access is not None and (refresh is not None or not self.has_refresh)
         detail = "" if complete else "success status without the expected tokens"
         outcome = classify(response.status_code, endpoint.success, complete=complete)
-        return Result(outcome, response.status_code, detail, access, refresh, seconds)
+        return Result(outcome, response.status_code, detail, access, refresh, seconds, server)
 
     def _credentials(self, name: str, email: str, password: str) -> dict[str, str]:
         endpoint = self.profile.endpoints[name]

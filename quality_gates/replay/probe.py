@@ -17,11 +17,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from quality_gates.replay.client import Api, make_client
+from quality_gates.replay.client import Api, Result, make_client
 from quality_gates.replay.launch import Server
 from quality_gates.replay.population import Account
 from quality_gates.replay.session import Run
-from quality_gates.replay.timing import Oracle, OracleSamples
+from quality_gates.replay.timing import Oracle, oracle_samples
 
 #: Fewer rounds than this and the rank test cannot reach 1% on a real difference.
 MIN_SAMPLES = 10
@@ -50,8 +50,11 @@ def _unknown(seed: int) -> Iterator[str]:
         index += 1
 
 
-async def _rounds(apis: dict[str, Api], known: list[Account], seed: int) -> Oracle:
-    times: dict[str, dict[str, list[float]]] = {v: {"known": [], "unknown": []} for v in apis}
+async def probe_answers(
+    apis: dict[str, Api], known: list[Account], seed: int
+) -> dict[str, dict[str, list[Result]]]:
+    """The probe's rounds: ``{version: {"known"|"unknown": [Result, …]}}`` (``timing``)."""
+    answers: dict[str, dict[str, list[Result]]] = {v: {"known": [], "unknown": []} for v in apis}
     shuffle = random.Random(seed).shuffle  # noqa: S311 - an order, not a secret
     addresses = _unknown(seed)
     for account in known:
@@ -61,11 +64,8 @@ async def _rounds(apis: dict[str, Api], known: list[Account], seed: int) -> Orac
         for version, path in steps:
             api = apis[version]
             email = account.email if path == "known" else nobody
-            result = await api.login(email, account.wrong_password)
-            if result.seconds > 0:
-                times[version][path].append(result.seconds)
-    samples = {v: OracleSamples(tuple(t["known"]), tuple(t["unknown"])) for v, t in times.items()}
-    return Oracle(samples["baseline"], samples["candidate"])
+            answers[version][path].append(await api.login(email, account.wrong_password))
+    return answers
 
 
 def probe(run: Run, base: Server, cand: Server, samples: int) -> Oracle | None:
@@ -82,7 +82,7 @@ def probe(run: Run, base: Server, cand: Server, samples: int) -> Oracle | None:
             make_client(cand.base_url, 1, _TIMEOUT) as cc,
         ):
             apis = {"baseline": Api(profile, bc), "candidate": Api(profile, cc)}
-            return await _rounds(apis, known, run.config.population.seed)
+            return oracle_samples(await probe_answers(apis, known, run.config.population.seed))
 
     oracle = run.arun(go())
     assert isinstance(oracle, Oracle)  # noqa: S101 - narrowing for mypy

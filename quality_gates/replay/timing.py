@@ -48,11 +48,30 @@ CONTROL_ALPHA = 0.01
 MIN_PAIRS = 20
 
 
+#: What a pair or a probe was timed by: the services' own figures, or the client's round trip.
+SERVER, ROUND_TRIP = "server", "round trip"
+
+
+def paired_seconds(base: Result, cand: Result) -> tuple[float, float, str] | None:
+    """The two times of a pair and what they measure; ``None`` when a side carries no time.
+
+    The services' ``Server-Timing`` figures when both answers carried one, else both round
+    trips: never one of each, which would make the ratio measure the network and the client.
+    """
+    if base.server_seconds and cand.server_seconds:  # None or 0: no figure
+        return base.server_seconds, cand.server_seconds, SERVER
+    if base.seconds > 0 and cand.seconds > 0:
+        return base.seconds, cand.seconds, ROUND_TRIP
+    return None
+
+
 @dataclass
 class CostSamples:
     """Paired request times, per request kind: ``(baseline seconds, candidate seconds)``."""
 
     pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: Per kind, how many of its pairs the services' ``Server-Timing`` figures timed.
+    server_timed: dict[str, int] = field(default_factory=dict)
     #: First logins on (the baseline, the candidate), the rehash rule's bound (``counters``):
     #: logins that may each find an account's stored hash stale and rewrite it.
     logins: tuple[int, int] = (0, 0)
@@ -65,8 +84,19 @@ class CostSamples:
             cand = candidate.get(kind)
             if cand is None or cand.outcome != base.outcome:
                 continue  # a refusal before any work costs nothing like a full answer
-            if base.seconds > 0 and cand.seconds > 0:
-                self.pairs.setdefault(kind, []).append((base.seconds, cand.seconds))
+            timed = paired_seconds(base, cand)
+            if timed is None:
+                continue  # sent concurrently on purpose (the races), or no answer came
+            self.pairs.setdefault(kind, []).append(timed[:2])
+            if timed[2] == SERVER:
+                self.server_timed[kind] = self.server_timed.get(kind, 0) + 1
+
+    def timed_by(self, kind: str) -> str:
+        """What timed ``kind``'s pairs: the server, the round trip, or a mix (with the share)."""
+        server, total = self.server_timed.get(kind, 0), len(self.pairs.get(kind, ()))
+        if server == total:
+            return SERVER
+        return ROUND_TRIP if server == 0 else f"server {server}/{total}"
 
 
 def _first_logins(side: Mapping[str, Result]) -> int:
@@ -95,10 +125,32 @@ class OracleSamples:
 
 @dataclass(frozen=True)
 class Oracle:
-    """The probe's samples on both versions."""
+    """The probe's samples on both versions, and what timed them."""
 
     baseline: OracleSamples
     candidate: OracleSamples
+    measure: str = ROUND_TRIP
+
+
+def oracle_samples(answers: Mapping[str, Mapping[str, Sequence[Result]]]) -> Oracle:
+    """The probe's answers, ``{version: {"known"|"unknown": [Result, …]}}``, as an ``Oracle``.
+
+    Timed by the services' figures only when every answer on both versions carried one: the
+    rank test compares the two versions' verdicts, so both must measure the same thing.
+    """
+    answered = [r for paths in answers.values() for rs in paths.values() for r in rs if r.seconds]
+    server = bool(answered) and all(r.server_seconds for r in answered)
+
+    def times(results: Sequence[Result]) -> tuple[float, ...]:
+        if server:
+            return tuple(r.server_seconds or 0.0 for r in results if r.seconds > 0)
+        return tuple(r.seconds for r in results if r.seconds > 0)
+
+    samples = {
+        version: OracleSamples(times(paths["known"]), times(paths["unknown"]))
+        for version, paths in answers.items()
+    }
+    return Oracle(samples["baseline"], samples["candidate"], SERVER if server else ROUND_TRIP)
 
 
 @dataclass(frozen=True)
@@ -211,6 +263,7 @@ def judge_costs(costs: CostSamples, rules: TimingRules, judgement: TimingJudgeme
                 f"{ratio.lower_bound:.2f}",
                 f"{allowed:.2f}",
                 "over" if over else "ok",
+                costs.timed_by(kind),
             )
         )
         if over:
@@ -224,7 +277,7 @@ def judge_costs(costs: CostSamples, rules: TimingRules, judgement: TimingJudgeme
         judgement.tables.append(
             Table(
                 "cost by request kind (median paired ratio candidate/baseline; sign-test bound)",
-                (*columns, "allowed", "verdict"),
+                (*columns, "allowed", "verdict", "timed by"),
                 tuple(rows),
             )
         )
@@ -240,8 +293,8 @@ def judge_oracle(oracle: Oracle, judgement: TimingJudgement) -> None:
         judgement.findings.append(
             Finding(
                 f"timing on the {name}: wrong password {_ms(known)} ms, unknown account "
-                f"{_ms(unknown)} ms (medians), Mann-Whitney p={test.p_two_sided:.4f}, "
-                f"n={len(samples.known)}/{len(samples.unknown)}",
+                f"{_ms(unknown)} ms (medians, {oracle.measure} times), Mann-Whitney "
+                f"p={test.p_two_sided:.4f}, n={len(samples.known)}/{len(samples.unknown)}",
                 severity="info",
                 rule_id="timing",
             )
@@ -268,15 +321,35 @@ def judge_rehashes(rehashes: Rehashes, judgement: TimingJudgement) -> None:
         judgement.problems.append(problem)
 
 
+def check_server_metric(costs: CostSamples, metric: str, judgement: TimingJudgement) -> None:
+    """Warn when the profile names a ``Server-Timing`` metric that no pair was timed by.
+
+    Then every pair fell back to the round trip: the target does not send the header (a setting
+    left off, another metric name), or one version does not and the other does.
+    """
+    if metric and costs.pairs and not costs.server_timed:
+        judgement.findings.append(
+            Finding(
+                f"the profile's [timing] server_metric is {metric!r}, but no request was "
+                "answered with it by both versions: every cost was timed by the round trip",
+                severity="warning",
+                rule_id="timing",
+            )
+        )
+
+
 def judge_timing(
     costs: CostSamples,
     oracle: Oracle | None,
     rules: TimingRules,
     rehashes: Rehashes | None = None,
+    *,
+    server_metric: str = "",
 ) -> TimingJudgement:
     """The timing and counter rules on a finished replay."""
     judgement = TimingJudgement()
     judge_costs(costs, rules, judgement)
+    check_server_metric(costs, server_metric, judgement)
     if oracle is not None:
         judge_oracle(oracle, judgement)
     if rehashes is not None:

@@ -65,6 +65,9 @@ lockout = { threshold = 5, window_seconds = 900 }
 [counters]
 rehashes = 'authsvc_hash_upgrades_total{outcome="upgraded"}'
 
+[timing]
+server_metric = "app"
+
 [hooks]
 seed_accounts = ["authsvc", "import-users", "{file}"]
 
@@ -72,7 +75,7 @@ seed_accounts = ["authsvc", "import-users", "{file}"]
 command = ["authsvc", "serve", "--host", "127.0.0.1", "--port", "{port}"]
 migrate = ["authsvc", "migrate"]
 ready_path = "/readyz"
-env = { AUTHSVC_DATABASE_URL = "{database_url}" }
+env = { AUTHSVC_DATABASE_URL = "{database_url}", AUTHSVC_SERVER_TIMING = "true" }
 """
 
 #: The policy the tests add: small, cheap, and the same signing key for both versions.
