@@ -12,12 +12,16 @@ each find the hash stale, so each counts.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from quality_gates.replay.client import Result
 from quality_gates.replay.launch import Server
+from quality_gates.replay.play import LOGIN_KINDS
+from quality_gates.replay.races import FIRST_LOGINS, RACE_FIRST_LOGIN
 
 _LABEL = re.compile(r'([A-Za-z_]\w*)="([^"]*)"')
 
@@ -47,6 +51,31 @@ def scrape(server: Server, path: str, selector: str) -> float | None:
     return read_counter(response.text, selector) if response.status_code == 200 else None
 
 
+def first_logins(side: Mapping[str, Result]) -> int:
+    """How many of one account's logins may rehash: one, or every login of a first-login race.
+
+    Racing first logins all read the stale hash before any writes the new one, so each may
+    rewrite it: an intended parameter upgrade then counts up to ``FIRST_LOGINS`` rehashes for
+    that account, which is not rehashing on every login.
+    """
+    if RACE_FIRST_LOGIN in side:
+        return FIRST_LOGINS
+    return int(any(r.outcome == "success" for k, r in side.items() if k in LOGIN_KINDS))
+
+
+@dataclass
+class FirstLogins:
+    """First logins on each version over the replay: the rehash rule's bound."""
+
+    baseline: int = 0
+    candidate: int = 0
+
+    def add(self, baseline: Mapping[str, Result], candidate: Mapping[str, Result]) -> None:
+        """Count one account's first logins on each version."""
+        self.baseline += first_logins(baseline)
+        self.candidate += first_logins(candidate)
+
+
 @dataclass(frozen=True)
 class Rehashes:
     """Rehashes counted by each version during the replay, and first logins on each."""
@@ -68,7 +97,7 @@ class Rehashes:
 
 
 def count_rehashes(
-    path: str, selector: str, servers: tuple[Server, Server], logins: tuple[int, int]
+    path: str, selector: str, servers: tuple[Server, Server], logins: FirstLogins
 ) -> Rehashes | None:
     """Both versions' rehash counters (``None`` when either lacks it, or none is named)."""
     if not selector:
@@ -76,4 +105,4 @@ def count_rehashes(
     base, cand = (scrape(server, path, selector) for server in servers)
     if base is None or cand is None:
         return None
-    return Rehashes(base, cand, *logins)
+    return Rehashes(base, cand, logins.baseline, logins.candidate)

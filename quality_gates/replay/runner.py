@@ -30,7 +30,7 @@ from quality_gates.policy.replay import DEFAULT_TIMEZONE
 from quality_gates.profile import TargetProfile
 from quality_gates.replay import neighbour, seed, skew
 from quality_gates.replay.client import Api, Result, make_client
-from quality_gates.replay.counters import Rehashes, count_rehashes
+from quality_gates.replay.counters import FirstLogins, Rehashes, count_rehashes
 from quality_gates.replay.databases import DatabaseKind
 from quality_gates.replay.launch import LaunchError, Server
 from quality_gates.replay.legacy import CostProfile
@@ -89,6 +89,7 @@ class ReplayOutcome:
     neighbour_problems: list[str] = field(default_factory=list)
     limited_logins: int = 0
     costs: CostSamples = field(default_factory=CostSamples)
+    first_logins: FirstLogins = field(default_factory=FirstLogins)
     oracle: Oracle | None = None
     rehashes: Rehashes | None = None
 
@@ -229,6 +230,7 @@ def _replay(
                 logged_in[account.index] = tally.add_account(account, *pair)
                 outcome.limited_logins += _limited_login(*pair)
                 outcome.costs.add(*pair)  # the timing rules' paired samples
+                outcome.first_logins.add(*pair)  # the rehash rule's bound
                 run.progress.tick()
 
             await seed.for_each(_ordered(config.population), one, config.concurrency)
@@ -314,7 +316,7 @@ def _run_replay(config: ReplayConfig, progress: Progress) -> ReplayOutcome:
             logged_in = _replay(run, servers, tokens, outcome)
             counters = config.profile.counters
             outcome.rehashes = count_rehashes(
-                counters.path, counters.rehashes, (base_server, cand_server), outcome.costs.logins
+                counters.path, counters.rehashes, (base_server, cand_server), outcome.first_logins
             )
             if config.timing_samples:
                 outcome.oracle = probe(run, base_server, cand_server, config.timing_samples)

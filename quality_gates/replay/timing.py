@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 
 from quality_gates.replay.client import Result
 from quality_gates.replay.counters import Rehashes
-from quality_gates.replay.play import LOGIN_KINDS
-from quality_gates.replay.races import FIRST_LOGINS, RACE_FIRST_LOGIN
 from quality_gates.result import Finding, MetricValue, Table
 from quality_gates.stats import MannWhitney, mann_whitney_u
 
@@ -72,14 +70,9 @@ class CostSamples:
     pairs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     #: Per kind, how many of its pairs the services' ``Server-Timing`` figures timed.
     server_timed: dict[str, int] = field(default_factory=dict)
-    #: First logins on (the baseline, the candidate), the rehash rule's bound (``counters``):
-    #: logins that may each find an account's stored hash stale and rewrite it.
-    logins: tuple[int, int] = (0, 0)
 
     def add(self, baseline: Mapping[str, Result], candidate: Mapping[str, Result]) -> None:
         """Pair one account's requests; only those both versions answered alike are comparable."""
-        base_in, cand_in = (_first_logins(side) for side in (baseline, candidate))
-        self.logins = (self.logins[0] + base_in, self.logins[1] + cand_in)
         for kind, base in baseline.items():
             cand = candidate.get(kind)
             if cand is None or cand.outcome != base.outcome:
@@ -97,18 +90,6 @@ class CostSamples:
         if server == total:
             return SERVER
         return ROUND_TRIP if server == 0 else f"server {server}/{total}"
-
-
-def _first_logins(side: Mapping[str, Result]) -> int:
-    """How many of one account's logins may rehash: one, or every login of a first-login race.
-
-    Racing first logins all read the stale hash before any writes the new one, so each may
-    rewrite it: an intended parameter upgrade then counts up to ``FIRST_LOGINS`` rehashes for
-    that account, which is not rehashing on every login.
-    """
-    if RACE_FIRST_LOGIN in side:
-        return FIRST_LOGINS
-    return int(any(r.outcome == "success" for k, r in side.items() if k in LOGIN_KINDS))
 
 
 @dataclass(frozen=True)

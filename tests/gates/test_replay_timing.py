@@ -19,7 +19,7 @@ from quality_gates.gates.replay import policy_problems
 from quality_gates.policy import parse_policy
 from quality_gates.profile import load_profile, parse_profile
 from quality_gates.replay.client import Result
-from quality_gates.replay.counters import Rehashes, read_counter
+from quality_gates.replay.counters import FirstLogins, Rehashes, read_counter
 from quality_gates.replay.races import FIRST_LOGINS, RACE_FIRST_LOGIN
 from quality_gates.replay.timing import (
     CostSamples,
@@ -214,11 +214,11 @@ def test_more_rehashes_than_accounts_is_rehashing_every_login(
 
 
 def test_logins_are_counted_per_account_and_version() -> None:
-    costs = CostSamples()
+    logins = FirstLogins()
     ok, no = Result("success", 200, seconds=0.01), Result("bad_credentials", 401, seconds=0.01)
-    costs.add({"login": ok, "login-case": ok}, {"login": no, "login-case": ok})
-    costs.add({"login": ok, "me": ok}, {"login": no, "me": ok})
-    assert costs.logins == (2, 1)
+    logins.add({"login": ok, "login-case": ok}, {"login": no, "login-case": ok})
+    logins.add({"login": ok, "me": ok}, {"login": no, "me": ok})
+    assert (logins.baseline, logins.candidate) == (2, 1)
 
 
 def test_each_racing_first_login_may_rehash() -> None:
@@ -227,17 +227,18 @@ def test_each_racing_first_login_may_rehash() -> None:
     CI once saw 98 rehashes for 95 accounts on a benign parallelism upgrade: three raced
     accounts had two of their simultaneous first logins each upgrade the hash.
     """
-    costs = CostSamples()
+    logins = FirstLogins()
     ok = Result("success", 200, seconds=0.01)
     for _ in range(92):
-        costs.add({"login": ok}, {"login": ok})
+        logins.add({"login": ok}, {"login": ok})
     for _ in range(3):
         raced = {RACE_FIRST_LOGIN: ok, "login": ok}
-        costs.add(raced, raced)
-    assert costs.logins == (92 + 3 * FIRST_LOGINS, 92 + 3 * FIRST_LOGINS)
-    upgrade = judge_timing(CostSamples(), None, TimingRules(), Rehashes(50, 98, *costs.logins))
+        logins.add(raced, raced)
+    counted = (logins.baseline, logins.candidate)
+    assert counted == (92 + 3 * FIRST_LOGINS, 92 + 3 * FIRST_LOGINS)
+    upgrade = judge_timing(CostSamples(), None, TimingRules(), Rehashes(50, 98, *counted))
     assert upgrade.problems == []
-    every_login = judge_timing(CostSamples(), None, TimingRules(), Rehashes(50, 200, *costs.logins))
+    every_login = judge_timing(CostSamples(), None, TimingRules(), Rehashes(50, 200, *counted))
     assert every_login.problems[0].startswith("rehashes: the candidate rewrote 200 password")
 
 
