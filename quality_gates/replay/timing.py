@@ -2,7 +2,9 @@
 
 Two rules, added to the replay's verdict (docs/replay.md, "Cost and timing"):
 
-- **Cost.** Every request both versions answered alike is timed on both, paired: the same
+- **Cost.** Every request both versions answered alike is timed on both, paired (by the
+  services' own ``Server-Timing`` figure when the profile names one and both sent it, else by
+  the round trip: ``paired_seconds``): the same
   account's request leaves for both versions at the same moment (``pairing``, lock-step), so
   both servers carry the same load and the machine's own load hits both halves alike. Per
   request kind, the statistic is the median of the paired log-ratios
